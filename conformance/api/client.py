@@ -1,0 +1,138 @@
+"""TrekkpaaleggClient: the two operations of the Trekkpålegg API on httpx, no business logic.
+
+``iter_alle`` implements the documented loop rule: ask with ``fraSekvensnummer`` and ``maksAntall``;
+while a page is exactly ``maksAntall`` long, ask again from the largest ``sekvensnummer`` of that page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from conformance import API_BASE_PATH
+from conformance.evidence import Evidence
+from conformance.http import RetryPolicy, send
+
+Trekkpaalegg = dict[str, Any]
+
+
+class ApiError(Exception):
+    """A non-200 answer where a list or a version was expected."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self.status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        self.feil: Mapping[str, Any] | None = body if isinstance(body, dict) else None
+        kode = self.feil.get("kode") if self.feil else None
+        super().__init__(f"HTTP {self.status} from {response.request.method} {response.request.url.path}"
+                         + (f" (kode {kode})" if kode else ""))
+
+
+class UnexpectedBody(Exception):
+    """A 200 answer whose body is not the documented JSON shape."""
+
+
+@dataclass(frozen=True)
+class Side:
+    """One page of the loop: what was asked and what came back."""
+
+    fra: int
+    maks: int
+    items: list[Trekkpaalegg]
+
+    @property
+    def siste(self) -> bool:
+        return len(self.items) < self.maks
+
+    @property
+    def hoeyeste_sekvensnummer(self) -> int | None:
+        return max((int(i["sekvensnummer"]) for i in self.items), default=None)
+
+
+class TrekkpaaleggClient:
+    """Client for ``/api/trekkpaalegg/v1``. ``token`` supplies the bearer token (None: send none)."""
+
+    def __init__(self, base_url: str, token: Callable[[], str] | None, *, evidence: Evidence | None = None,
+                 retry: RetryPolicy | None = None, timeout: float = 30.0,
+                 verify: bool | str = True, http: httpx.Client | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.evidence = evidence
+        self.retry = retry or RetryPolicy()
+        self._http = http or httpx.Client(timeout=timeout, verify=verify,
+                                          event_hooks=evidence.event_hooks("api") if evidence else None)
+
+    # -- raw access, for checks that send unusual requests --------------------------------------
+    def request(self, path: str = "", *, params: Mapping[str, Any] | None = None,
+                headers: Mapping[str, str] | None = None, token: str | bool | None = True) -> httpx.Response:
+        """GET ``API_BASE_PATH + path``. ``token=True`` uses the client's token, a string that token,
+        ``None``/``False`` sends no Authorization header."""
+        merged = {"Accept": "application/json"}
+        if token is True and self.token is not None:
+            merged["Authorization"] = f"Bearer {self.token()}"
+        elif isinstance(token, str):
+            merged["Authorization"] = f"Bearer {token}"
+        merged.update(headers or {})
+        request = self._http.build_request("GET", f"{self.base_url}{API_BASE_PATH}{path}", params=params,
+                                           headers=merged)
+        return send(self._http, request, self.evidence, self.retry)
+
+    # -- the operations ----------------------------------------------------------------------------
+    def hent_alle(self) -> list[Trekkpaalegg]:
+        """Latest version of every trekkpålegg (no paging parameters)."""
+        return self._list(self.request())
+
+    def hent_side(self, fra: int, maks: int) -> list[Trekkpaalegg]:
+        return self._list(self.request(params={"fraSekvensnummer": fra, "maksAntall": maks}))
+
+    def iter_sider(self, maks: int, fra: int = 0, max_pages: int | None = None) -> Iterator[Side]:
+        """Pages by the loop rule, fetched lazily one at a time."""
+        pages = 0
+        while True:
+            side = Side(fra, maks, self.hent_side(fra, maks))
+            yield side
+            pages += 1
+            if side.siste or (max_pages is not None and pages >= max_pages):
+                return
+            nxt = side.hoeyeste_sekvensnummer
+            if nxt is None or nxt <= fra:  # a server that does not advance would loop forever
+                raise UnexpectedBody(f"paging does not advance: page from {fra} has highest sekvensnummer {nxt}")
+            fra = nxt
+
+    def iter_alle(self, maks: int, fra: int = 0) -> Iterator[Trekkpaalegg]:
+        for side in self.iter_sider(maks, fra):
+            yield from side.items
+
+    def hent_versjon(self, trekkid: str, trekkversjon: int | str) -> Trekkpaalegg:
+        response = self.request(f"/{trekkid}/{trekkversjon}")
+        if response.status_code != 200:
+            raise ApiError(response)
+        body = _json(response)
+        if not isinstance(body, dict):
+            raise UnexpectedBody(f"version body is {type(body).__name__}, expected an object")
+        return body
+
+    def _list(self, response: httpx.Response) -> list[Trekkpaalegg]:
+        if response.status_code != 200:
+            raise ApiError(response)
+        body = _json(response)
+        if not isinstance(body, list):
+            raise UnexpectedBody(f"list body is {type(body).__name__}, expected a JSON array")
+        return body
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise UnexpectedBody(f"body is not JSON (content-type {response.headers.get('content-type')!r})") from exc

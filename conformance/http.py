@@ -1,0 +1,75 @@
+"""One way to send a request: bounded retries with backoff, every attempt recorded as evidence.
+
+Retried: connection errors and timeouts, 429 (honouring ``Retry-After``), 502/503/504. Anything else is
+returned to the caller to judge. After the last attempt a transport error becomes
+:class:`~conformance.errors.TargetEnvironmentError` (exit code 3), never a conformance failure.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from conformance.errors import TargetEnvironmentError
+from conformance.evidence import Evidence
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 3
+    backoff: float = 0.5  # first wait, doubled per attempt
+    max_wait: float = 10.0
+    retry_statuses: frozenset[int] = RETRY_STATUSES
+    sleep: Callable[[float], None] = time.sleep
+
+    def wait_for(self, attempt: int, response: httpx.Response | None) -> float:
+        if response is not None and "retry-after" in response.headers:
+            try:
+                return min(float(response.headers["retry-after"]), self.max_wait)
+            except ValueError:
+                pass
+        return min(self.backoff * (2 ** (attempt - 1)), self.max_wait)
+
+
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+def describe_transport_error(exc: httpx.TransportError, url: str) -> tuple[str, str]:
+    """(cause, hint) in one line each, for a request that got no response."""
+    host = httpx.URL(url).host
+    if isinstance(exc, httpx.ConnectTimeout | httpx.ReadTimeout | httpx.WriteTimeout | httpx.PoolTimeout):
+        return f"timeout talking to {host}", "the service may be down (test env: support 08-15 on weekdays); raise --timeout"
+    text = str(exc)
+    if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return f"DNS lookup failed for {host}", "check the URL and your network/proxy settings"
+    if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text:
+        return f"TLS handshake with {host} failed: {text}", "check proxies that intercept TLS, or the CA bundle"
+    if "refused" in text.lower():
+        return f"connection refused by {url}", "is the service running and the port right?"
+    return f"cannot reach {url}: {type(exc).__name__} {text}".strip(), "check the URL and network access"
+
+
+def send(client: httpx.Client, request: httpx.Request, evidence: Evidence | None,
+         policy: RetryPolicy = NO_RETRY) -> httpx.Response:
+    for attempt in range(1, policy.attempts + 1):
+        request.extensions["sbs_attempt"] = attempt
+        try:
+            response = client.send(request)
+        except httpx.TransportError as exc:
+            if evidence is not None:
+                evidence.record_failure(request, exc)
+            if attempt == policy.attempts:
+                cause, hint = describe_transport_error(exc, str(request.url))
+                raise TargetEnvironmentError(cause, hint) from exc
+            policy.sleep(policy.wait_for(attempt, None))
+            continue
+        if response.status_code in policy.retry_statuses and attempt < policy.attempts:
+            policy.sleep(policy.wait_for(attempt, response))
+            continue
+        return response
+    raise AssertionError("unreachable")  # pragma: no cover

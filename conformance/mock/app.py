@@ -1,0 +1,231 @@
+"""The mock as one Starlette app: Maskinporten and the Trekkpålegg API on one origin.
+
+Order of evaluation for API calls (the same for both operations): token (401), scope (403), Accept
+(406), concurrency (429), parameters (400), data (200/404). Error bodies always carry
+``{kode, melding, korrelasjonsid}`` from the one code table in :mod:`conformance.errorcodes`.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+import uuid
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from conformance import API_BASE_PATH, SCOPE
+from conformance import errorcodes as ec
+from conformance.maskinporten.certs import new_rsa_key
+from conformance.maskinporten.grant import GRANT_TYPE, GrantError
+from conformance.maskinporten.tokens import token_org
+from conformance.mock.maskinporten import AccessTokenError
+from conformance.mock.state import OTHER_ORG, MockState
+from conformance.spec import SPEC_MEDIA_TYPE, bundled_spec_text
+
+_DIGITS = re.compile(r"^[0-9]+$")
+_FIXED_KORRELASJONSID = "00000000-0000-0000-0000-000000000000"
+
+
+def accepts_json(accept: str | None) -> bool:
+    """True unless the Accept header rules JSON out (a missing header accepts anything)."""
+    if not accept or not accept.strip():
+        return True
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for p in params:
+            if p.startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = 0.0
+        media = media.lower()
+        if q > 0 and (media in ("*/*", "application/*", "application/json") or media.endswith("+json")):
+            return True
+    return False
+
+
+class _Reject(Exception):
+    def __init__(self, status: int, number: str) -> None:
+        self.status, self.number = status, number
+
+
+def create_app(state: MockState) -> Starlette:
+    faults = state.faults
+    mp = state.maskinporten
+    foreign_key = new_rsa_key() if faults.on("jwks-wrong-key") else None
+
+    def error(status: int, number: str) -> Response:
+        if faults.on("wrong-error-codes") and status == 404:
+            number = ec.VALIDATION
+        melding = ec.CODES[number].melding
+        if faults.on("plain-text-errors"):
+            return PlainTextResponse(melding, status_code=status)
+        korrelasjonsid = _FIXED_KORRELASJONSID if faults.on("reused-korrelasjonsid") else str(uuid.uuid4())
+        body = {"kode": ec.kode(number, state.error_prefix), "melding": melding, "korrelasjonsid": korrelasjonsid}
+        headers = {"Retry-After": "1"} if status == 429 else None
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    # -- Maskinporten --------------------------------------------------------------------------------
+    async def metadata(request: Request) -> Response:
+        return JSONResponse(mp.metadata(state.origin))
+
+    async def jwk(request: Request) -> Response:
+        return JSONResponse(mp.jwks(foreign_key))
+
+    async def token(request: Request) -> Response:
+        form = urllib.parse.parse_qs((await request.body()).decode("utf-8", "replace"))
+        grant_type = form.get("grant_type", [""])[0]
+        assertion = form.get("assertion", [""])[0]
+        if grant_type != GRANT_TYPE:
+            return JSONResponse({"error": "unsupported_grant_type",
+                                 "error_description": f"grant_type must be {GRANT_TYPE}"}, status_code=400)
+        if not assertion:
+            return JSONResponse({"error": "invalid_request", "error_description": "Missing assertion",
+                                 "error_uri": f"{state.origin}/errors/MP-011"}, status_code=400)
+        try:
+            verified = mp.verify(assertion)
+        except GrantError as exc:
+            return JSONResponse(exc.body(state.origin), status_code=400)
+        body = mp.issue(verified)
+        if faults.on("token-response-incomplete"):
+            body.pop("expires_in")
+            body.pop("scope")
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    # -- Trekkpålegg API -----------------------------------------------------------------------------
+    def authorise(request: Request) -> str | None:
+        """The trekkpliktig's org number from the bearer token, or raise _Reject(401/403)."""
+        header = request.headers.get("authorization", "")
+        if not header:
+            if faults.on("accept-missing-token"):
+                return None
+            raise _Reject(401, ec.AUTHENTICATION)
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value:
+            raise _Reject(401, ec.AUTHENTICATION)
+        try:
+            claims = mp.verify_access_token(value.strip(),
+                                            check_signature=not faults.on("accept-invalid-signature"),
+                                            check_expiry=not faults.on("accept-expired-token"))
+        except AccessTokenError as exc:
+            raise _Reject(401, ec.AUTHENTICATION) from exc
+        if SCOPE not in str(claims.get("scope", "")).split() and not faults.on("ignore-scope"):
+            raise _Reject(403, ec.AUTHORISATION)
+        return token_org(claims)
+
+    def present(item: dict[str, Any], org: str) -> dict[str, Any]:
+        """Apply the data faults to one item (both operations show the same data)."""
+        if faults.on("invalid-opprettet"):
+            item["opprettet"] = "09.08.2025 15:00"
+        if faults.on("wrong-trekkpliktig"):
+            item["trekkpliktig"] = OTHER_ORG
+        if faults.on("invalid-identifiers"):
+            item["skyldner"] = "10108412345"
+        periods = item.get("trekkstoerrelseForPeriode") or []
+        if faults.on("overlapping-periods") and len(periods) >= 2:
+            periods[0]["sluttdato"] = periods[1]["startdato"]
+            periods[1]["startdato"] = periods[0]["startdato"]
+        return item
+
+    async def api(request: Request, handler: Any) -> Response:
+        try:
+            org = authorise(request)
+            if not accepts_json(request.headers.get("accept")) and not faults.on("ignore-accept"):
+                raise _Reject(406, ec.FORMAT)
+            if org is None:  # only with accept-missing-token
+                return JSONResponse([])
+            if not state.enter(org):
+                raise _Reject(429, ec.UNEXPECTED)
+            try:
+                return handler(request, org)
+            finally:
+                state.leave(org)
+        except _Reject as rej:
+            return error(rej.status, rej.number)
+
+    def list_handler(request: Request, org: str) -> Response:
+        query = request.query_params
+        fra_raw, maks_raw = query.get("fraSekvensnummer"), query.get("maksAntall")
+        lenient = faults.on("lenient-paging-params")
+        if (fra_raw is None) != (maks_raw is None) and not lenient:
+            raise _Reject(400, ec.VALIDATION)
+        if any(v is not None and not _DIGITS.match(v) for v in (fra_raw, maks_raw)):
+            raise _Reject(400, ec.VALIDATION)
+        fra = int(fra_raw) if fra_raw is not None else None
+        maks = int(maks_raw) if maks_raw is not None else None
+        if maks is not None and maks < 1 and not lenient:
+            raise _Reject(400, ec.VALIDATION)
+        if lenient and maks_raw is not None and fra is None:
+            fra = 0
+        store = state.store(org)
+        if faults.on("empty-org-404") and store.count() == 0:
+            raise _Reject(404, ec.NOT_FOUND)
+        if faults.on("inclusive-fra") and fra is not None:
+            fra -= 1
+        if faults.on("ignore-maks-antall"):
+            maks = None
+        items = store.latest(fra, maks)
+        if faults.on("skip-after-boundary") and fra:
+            items = items[1:]
+        if faults.on("all-versions-in-list"):
+            items = [v for i in items for n in range(1, i["trekkversjon"] + 1)
+                     if (v := store.version(i["trekkid"], n)) is not None]
+        if faults.on("unordered-pages"):
+            items.reverse()
+        body: Any = [present(i, org) for i in items]
+        if faults.on("list-as-object"):
+            body = {"trekkpaalegg": body}
+        return JSONResponse(body)
+
+    def version_handler(request: Request, org: str) -> Response:
+        trekkid = request.path_params["trekkid"]
+        raw = request.path_params["trekkversjon"]
+        if not _DIGITS.match(raw):
+            if faults.on("non-numeric-version-500"):
+                raise _Reject(500, ec.UNEXPECTED)
+            raise _Reject(400, ec.VALIDATION)
+        store = state.store(org)
+        wanted = int(raw)
+        latest = store.latest_version_number(trekkid)
+        if latest is not None and faults.on("version-returns-latest") and wanted < latest:
+            wanted = latest
+        if latest is not None and faults.on("next-version-200") and wanted == latest + 1:
+            wanted = latest
+        item = store.version(trekkid, wanted)
+        if item is None:
+            raise _Reject(404, ec.NOT_FOUND)
+        if faults.on("version-body-differs"):
+            item["opprettet"] = "2001-01-01T00:00:00.00Z"
+        return JSONResponse(present(item, org))
+
+    async def list_route(request: Request) -> Response:
+        return await api(request, list_handler)
+
+    async def version_route(request: Request) -> Response:
+        return await api(request, version_handler)
+
+    async def unknown_api_path(request: Request) -> Response:
+        if faults.on("unknown-path-400"):
+            return error(400, ec.VALIDATION)
+        return error(404, ec.UNKNOWN_URL)
+
+    async def openapi(request: Request) -> Response:
+        return Response(bundled_spec_text(), media_type=SPEC_MEDIA_TYPE)
+
+    routes = [
+        Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
+        Route("/jwk", jwk, methods=["GET"]),
+        Route("/token", token, methods=["POST"]),
+        Route(API_BASE_PATH, list_route, methods=["GET"]),
+        Route(API_BASE_PATH + "/{trekkid}/{trekkversjon}", version_route, methods=["GET"]),
+        Route("/api/{rest:path}", unknown_api_path),
+        Route("/openapi.yaml", openapi, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes)
+    app.state.mock = state
+    return app

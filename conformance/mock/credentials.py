@@ -1,0 +1,61 @@
+"""Client credentials on the mock: a generated key (kid) or test virksomhetssertifikat (x5c).
+
+Used by the embedded run, the tests and ``mock serve``; writes PEM files a vendor's own system can use.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from conformance import SCOPE
+from conformance.maskinporten.certs import certificate_pem, make_test_pki, new_rsa_key, private_key_pem
+from conformance.maskinporten.grant import RegisteredClient
+from conformance.mock.state import MockState
+
+OTHER_SCOPE = "skatteetaten:testscope"  # a second scope, for the wrong-scope check
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    client_id: str
+    org: str
+    private_key: rsa.RSAPrivateKey
+    kid: str | None = None
+    chain: tuple[x509.Certificate, ...] = ()
+
+    def write(self, folder: Path) -> dict[str, Path]:
+        """Write the key (and certificate chain) as PEM files; returns their paths."""
+        folder.mkdir(parents=True, exist_ok=True)
+        key_file = folder / "client-key.pem"
+        key_file.write_bytes(private_key_pem(self.private_key))
+        key_file.chmod(0o600)
+        out = {"key": key_file}
+        if self.chain:
+            cert_file = folder / "client-cert.pem"
+            cert_file.write_bytes(certificate_pem(list(self.chain)))
+            out["cert"] = cert_file
+        return out
+
+
+def register_client(state: MockState, org: str, *, use_x5c: bool = False, systemuser_orgs: tuple[str, ...] = (),
+                    scopes: tuple[str, ...] = (SCOPE, OTHER_SCOPE), token_lifetime: int = 120,
+                    client_id: str | None = None) -> ClientCredentials:
+    client_id = client_id or str(uuid.uuid4())
+    client = RegisteredClient(client_id=client_id, org=org, scopes=frozenset(scopes),
+                              systemuser_orgs={o: str(uuid.uuid4()) for o in systemuser_orgs},
+                              system_id=f"{org}_sbs", token_lifetime=token_lifetime)
+    if use_x5c:
+        pki = make_test_pki(org)
+        state.maskinporten.trusted_cas.append(pki.ca_cert)
+        state.maskinporten.register_client(client)
+        return ClientCredentials(client_id, org, pki.leaf_key, chain=(pki.leaf_cert, pki.ca_cert))
+    key = new_rsa_key()
+    kid = f"sbs-{uuid.uuid4().hex[:12]}"
+    client.keys[kid] = key.public_key()
+    state.maskinporten.register_client(client)
+    return ClientCredentials(client_id, org, key, kid=kid)

@@ -1,0 +1,129 @@
+"""The mock's Maskinporten: client registry, token issuing, and access-token verification.
+
+Grants are verified by :func:`conformance.maskinporten.grant.verify_grant`, the same rules the client
+builds by. Tokens are RS256 JWTs signed with the mock's own key, published at ``/jwk``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from conformance.maskinporten.certs import new_rsa_key
+from conformance.maskinporten.grant import (
+    MAX_GRANT_LIFETIME,
+    ORG_AUTHORITY,
+    MemoryJtiStore,
+    RegisteredClient,
+    VerifiedGrant,
+    verify_grant,
+)
+
+
+def _b64u(n: int) -> str:
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def public_jwk(key: rsa.RSAPublicKey, kid: str) -> dict[str, str]:
+    numbers = key.public_numbers()
+    return {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": _b64u(numbers.n), "e": _b64u(numbers.e)}
+
+
+class AccessTokenError(Exception):
+    """Why an access token was not accepted (for 401 answers)."""
+
+
+@dataclass
+class MockMaskinporten:
+    issuer: str = "http://127.0.0.1/"
+    token_lifetime: int = 120
+    max_grant_lifetime: int = MAX_GRANT_LIFETIME
+    strict_claims: bool = True
+    clients: dict[str, RegisteredClient] = field(default_factory=dict)
+    trusted_cas: list[x509.Certificate] = field(default_factory=list)
+    key: rsa.RSAPrivateKey = field(default_factory=new_rsa_key)
+    jti_store: MemoryJtiStore = field(default_factory=MemoryJtiStore)
+    tokens_issued: int = 0
+
+    @property
+    def kid(self) -> str:
+        der = self.key.public_key().public_numbers().n.to_bytes(256, "big")
+        return "mock-" + hashlib.sha256(der).hexdigest()[:16]
+
+    # -- registry ----------------------------------------------------------------------------------
+    def register_client(self, client: RegisteredClient) -> RegisteredClient:
+        self.clients[client.client_id] = client
+        return client
+
+    def get_client(self, client_id: str) -> RegisteredClient | None:
+        return self.clients.get(client_id)
+
+    # -- endpoints' logic --------------------------------------------------------------------------
+    def metadata(self, origin: str) -> dict[str, Any]:
+        return {
+            "issuer": self.issuer,
+            "token_endpoint": f"{origin}/token",
+            "jwks_uri": f"{origin}/jwk",
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            "grant_types_supported": ["urn:ietf:params:oauth:grant-type:jwt-bearer"],
+            "token_endpoint_auth_signing_alg_values_supported": ["RS256", "RS384", "RS512"],
+            "authorization_details_types_supported": ["urn:altinn:systemuser", "urn:altinn:consent"],
+        }
+
+    def jwks(self, key: rsa.RSAPrivateKey | None = None) -> dict[str, Any]:
+        key = key or self.key
+        return {"keys": [public_jwk(key.public_key(), self.kid)]}
+
+    def verify(self, assertion: str) -> VerifiedGrant:
+        return verify_grant(assertion, issuer=self.issuer, registry=self, jti_store=self.jti_store,
+                            trusted_cas=self.trusted_cas, max_lifetime=self.max_grant_lifetime,
+                            strict_claims=self.strict_claims)
+
+    def issue(self, grant: VerifiedGrant) -> dict[str, Any]:
+        """Token response (RFC 6749 shape) for a verified grant."""
+        client = grant.client
+        lifetime = client.token_lifetime or self.token_lifetime
+        extra: dict[str, Any] = {}
+        if grant.systemuser_org:
+            extra["authorization_details"] = [{
+                "type": "urn:altinn:systemuser",
+                "systemuser_org": {"authority": ORG_AUTHORITY, "ID": f"0192:{grant.systemuser_org}"},
+                "systemuser_id": [client.systemuser_orgs[grant.systemuser_org]],
+                "system_id": client.system_id or f"{client.org}_sbs",
+            }]
+        token = self.mint(client_id=client.client_id, org=client.org, scope=" ".join(grant.scopes),
+                          client_amr=grant.client_amr, lifetime=lifetime, **extra)
+        self.tokens_issued += 1
+        return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "scope": " ".join(grant.scopes)}
+
+    def mint(self, *, client_id: str, org: str, scope: str, client_amr: str = "private_key_jwt",
+             lifetime: int = 120, now: float | None = None, key: rsa.RSAPrivateKey | None = None,
+             **extra: Any) -> str:
+        """Sign an access token (also used to make expired or foreign-signed tokens for negative checks)."""
+        iat = int(now if now is not None else time.time())
+        claims = {
+            "iss": self.issuer, "client_id": client_id, "client_amr": client_amr,
+            "consumer": {"authority": ORG_AUTHORITY, "ID": f"0192:{org}"},
+            "scope": scope, "token_type": "Bearer", "iat": iat, "exp": iat + lifetime,
+            "jti": base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode(), **extra,
+        }
+        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": self.kid})
+
+    def verify_access_token(self, token: str, *, check_signature: bool = True, check_expiry: bool = True
+                            ) -> dict[str, Any]:
+        try:
+            return jwt.decode(token, self.key.public_key(), algorithms=["RS256"], issuer=self.issuer,
+                              options={"verify_signature": check_signature, "verify_exp": check_expiry,
+                                       "verify_aud": False, "require": ["exp", "iss", "scope"]})
+        except jwt.PyJWTError as exc:
+            raise AccessTokenError(f"{type(exc).__name__}: {exc}") from exc
+

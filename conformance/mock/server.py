@@ -1,0 +1,72 @@
+"""Run the mock as a real HTTP server (uvicorn) on 127.0.0.1: in a thread, or in the foreground."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import uvicorn
+
+from conformance.mock.app import create_app
+from conformance.mock.state import MockState
+
+
+@dataclass(frozen=True)
+class RunningMock:
+    state: MockState
+    origin: str
+
+    @property
+    def issuer(self) -> str:
+        return self.state.issuer
+
+    @property
+    def token_url(self) -> str:
+        return self.state.token_url
+
+    @property
+    def base_url(self) -> str:
+        return self.origin
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+@contextlib.contextmanager
+def serve(state: MockState, host: str = "127.0.0.1", port: int = 0, *, ssl_certfile: str | None = None,
+          ssl_keyfile: str | None = None, startup_timeout: float = 10.0) -> Iterator[RunningMock]:
+    """Serve the mock in a background thread on a free (or given) port until the block ends."""
+    sock = _bind(host, port)
+    scheme = "https" if ssl_certfile else "http"
+    state.set_origin(f"{scheme}://{host}:{sock.getsockname()[1]}")
+    config = uvicorn.Config(create_app(state), log_level="warning", lifespan="off", access_log=False,
+                            ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="sbs-mock")
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            sock.close()
+            raise RuntimeError("the mock server did not start")
+        time.sleep(0.005)
+    try:
+        yield RunningMock(state, state.origin)
+    finally:
+        server.should_exit = True
+        thread.join(5)
+        sock.close()
+
+
+def serve_forever(state: MockState, host: str, port: int) -> None:
+    sock = _bind(host, port)
+    state.set_origin(f"http://{host}:{sock.getsockname()[1]}")
+    uvicorn.Server(uvicorn.Config(create_app(state), log_level="info", lifespan="off")).run(sockets=[sock])

@@ -1,0 +1,68 @@
+"""The mock's state: its Maskinporten, the organisations' stores, fault switches, settings."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from conformance.errorcodes import DEFAULT_PREFIX
+from conformance.mock.faults import Faults
+from conformance.mock.maskinporten import MockMaskinporten
+from conformance.mock.store import GeneratedStore, MemoryStore, Store, examples_store
+
+# Deterministic seed organisations (valid check digits; TT02 test organisations).
+EXAMPLES_ORG = "310702641"  # the published examples
+EMPTY_ORG = "313367002"  # no data: the onboarding "empty 200" case
+GENERATED_ORG = "314961900"  # generated data (size configurable)
+OTHER_ORG = "311851381"  # for fault switches that answer with another organisation's number
+
+
+@dataclass
+class MockState:
+    maskinporten: MockMaskinporten = field(default_factory=MockMaskinporten)
+    stores: dict[str, Store] = field(default_factory=dict)
+    faults: Faults = field(default_factory=Faults)
+    error_prefix: str = DEFAULT_PREFIX
+    origin: str = "http://127.0.0.1"
+    max_concurrent: int | None = 5  # Skatteetaten's usage rule, per organisation; None: unlimited
+    _in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def set_origin(self, origin: str) -> None:
+        """Where the mock is reachable; the issuer is the origin with a trailing slash, as in Maskinporten."""
+        self.origin = origin.rstrip("/")
+        self.maskinporten.issuer = f"{self.origin}/"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.origin}/token"
+
+    @property
+    def issuer(self) -> str:
+        return self.maskinporten.issuer
+
+    def store(self, org: str) -> Store:
+        return self.stores.get(org) or MemoryStore()
+
+    def enter(self, org: str) -> bool:
+        """Count a call in; False when it would exceed the concurrency limit."""
+        with self._lock:
+            if self.max_concurrent is not None and self._in_flight[org] >= self.max_concurrent:
+                return False
+            self._in_flight[org] += 1
+            return True
+
+    def leave(self, org: str) -> None:
+        with self._lock:
+            self._in_flight[org] -= 1
+
+
+def seeded_state(generated: int = 2_000, *, faults: Faults | None = None, seed: int = 1) -> MockState:
+    """The standard seed: examples org, empty org, and a generated org with ``generated`` trekkpålegg."""
+    state = MockState(faults=faults or Faults())
+    state.stores[EXAMPLES_ORG] = examples_store(EXAMPLES_ORG)
+    state.stores[EMPTY_ORG] = MemoryStore()
+    if generated:
+        state.stores[GENERATED_ORG] = GeneratedStore(GENERATED_ORG, generated, seed=seed)
+    return state

@@ -1,0 +1,172 @@
+"""The OpenAPI document: the bundled, reconstructed one or the official file given with ``--spec``.
+
+Both the mock's tests and the checks validate payloads against it (one contract, no copied rules).
+OpenAPI 3.1 schemas are JSON Schema 2020-12; 3.0 schemas are validated with Draft 4 after turning
+``nullable`` into a type union.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4, DRAFT202012
+
+from conformance.errors import ConfigError
+
+SPEC_MEDIA_TYPE = "application/yaml"
+SPEC_URN = "urn:sbs-conformance:openapi"
+LIST_PATH = "/api/trekkpaalegg/v1"
+VERSION_PATH = "/api/trekkpaalegg/v1/{trekkid}/{trekkversjon}"
+
+
+def bundled_spec_text() -> str:
+    return files("conformance").joinpath("schemas/trekkpaalegg.yaml").read_text(encoding="utf-8")
+
+
+def _nullable_to_union(node: Any) -> Any:
+    if isinstance(node, dict):
+        node = {k: _nullable_to_union(v) for k, v in node.items()}
+        if node.pop("nullable", False) is True and "type" in node:
+            node["type"] = [node["type"], "null"] if isinstance(node["type"], str) else [*node["type"], "null"]
+        return node
+    if isinstance(node, list):
+        return [_nullable_to_union(v) for v in node]
+    return node
+
+
+@dataclass
+class Spec:
+    """A loaded OpenAPI document with its identity and payload validators."""
+
+    document: dict[str, Any]
+    text: str
+    source: str
+    _validators: dict[str, jsonschema.protocols.Validator] = field(default_factory=dict, repr=False)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def title(self) -> str:
+        return str(self.document.get("info", {}).get("title", ""))
+
+    @property
+    def version(self) -> str:
+        return str(self.document.get("info", {}).get("version", ""))
+
+    @property
+    def openapi_version(self) -> str:
+        return str(self.document.get("openapi", self.document.get("swagger", "")))
+
+    def identity(self) -> dict[str, str]:
+        return {"title": self.title, "version": self.version, "openapi": self.openapi_version,
+                "sha256": self.sha256, "source": self.source}
+
+    @cached_property
+    def _registry(self) -> Registry:
+        is_31 = self.openapi_version.startswith("3.1")
+        contents = self.document if is_31 else _nullable_to_union(copy.deepcopy(self.document))
+        spec = DRAFT202012 if is_31 else DRAFT4
+        return Registry().with_resource(SPEC_URN, Resource(contents=contents, specification=spec))
+
+    def validator(self, pointer: str) -> jsonschema.protocols.Validator:
+        """Validator for the schema at a JSON pointer into the document, e.g. ``/components/schemas/Feil``."""
+        if pointer not in self._validators:
+            cls = (jsonschema.Draft202012Validator if self.openapi_version.startswith("3.1")
+                   else jsonschema.Draft4Validator)
+            self._validators[pointer] = cls({"$ref": f"{SPEC_URN}#{pointer}"}, registry=self._registry,
+                                            format_checker=cls.FORMAT_CHECKER)
+        return self._validators[pointer]
+
+    def component(self, name: str) -> str:
+        """Pointer of a component schema; accepts the official file's names if they differ in case."""
+        schemas = self.document.get("components", {}).get("schemas", {})
+        if name not in schemas:
+            matches = [k for k in schemas if k.lower() == name.lower()]
+            if not matches:
+                raise ConfigError(f"the OpenAPI document has no schema {name!r}",
+                                  "is --spec the Trekkpålegg API document?")
+            name = matches[0]
+        return f"/components/schemas/{name}"
+
+    def errors(self, instance: Any, schema_name: str) -> list[str]:
+        """Readable validation errors (JSON path: message), empty when valid."""
+        validator = self.validator(self.component(schema_name))
+        out = []
+        for err in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
+            out.append(f"{err.json_path}: {err.message}")
+        return out
+
+    def unknown_fields(self, instance: Any, schema_name: str) -> list[str]:
+        """JSON paths of properties the document does not declare (allowed, but worth a warning)."""
+        found: list[str] = []
+        self._walk_unknown(instance, self._resolve(self.component(schema_name)), "$", found)
+        return found
+
+    def _resolve(self, pointer_or_schema: Any) -> dict[str, Any]:
+        node: Any = pointer_or_schema
+        if isinstance(node, str):
+            node = {"$ref": "#" + node}
+        while isinstance(node, dict) and "$ref" in node:
+            target: Any = self.document
+            for part in node["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            node = target
+        return node if isinstance(node, dict) else {}
+
+    def _walk_unknown(self, value: Any, schema: dict[str, Any], path: str, found: list[str]) -> None:
+        if isinstance(value, dict):
+            props = schema.get("properties", {})
+            if not props:
+                return
+            for key, sub in value.items():
+                if key not in props:
+                    found.append(f"{path}.{key}")
+                else:
+                    self._walk_unknown(sub, self._resolve(props[key]), f"{path}.{key}", found)
+        elif isinstance(value, list) and "items" in schema:
+            item_schema = self._resolve(schema["items"])
+            for i, sub in enumerate(value):
+                self._walk_unknown(sub, item_schema, f"{path}[{i}]", found)
+
+    def schemathesis_schema(self, base_url: str | None = None) -> Any:
+        """The document as a schemathesis schema (imported lazily: the plugin loads in every pytest run)."""
+        import schemathesis
+
+        schema = schemathesis.openapi.from_dict(copy.deepcopy(self.document), config=schemathesis.Config())
+        if base_url:
+            schema.config.update(base_url=base_url)
+        return schema
+
+
+def load_spec(path: str | Path | None = None) -> Spec:
+    """The bundled document, or the file at ``path`` (YAML or JSON, OpenAPI 3.0 or 3.1)."""
+    if path is None:
+        text, source = bundled_spec_text(), "bundled:schemas/trekkpaalegg.yaml"
+    else:
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise ConfigError(f"OpenAPI file not found: {p}", "download it from SwaggerHub (skatteetaten/"
+                              "trekkpaalegg-app) or leave out --spec to use the bundled one") from exc
+        source = str(p)
+    try:
+        document = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot parse OpenAPI document {source}: {exc}".splitlines()[0],
+                          "give the YAML or JSON file as downloaded") from exc
+    if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith(("3.0", "3.1")):
+        raise ConfigError(f"{source} is not an OpenAPI 3.0 or 3.1 document", "check the file given to --spec")
+    return Spec(document, text, source)
