@@ -52,6 +52,7 @@ class Spec:
     text: str
     source: str
     _validators: dict[str, jsonschema.protocols.Validator] = field(default_factory=dict, repr=False)
+    _st_schemas: dict[str | None, Any] = field(default_factory=dict, repr=False)
 
     @property
     def sha256(self) -> str:
@@ -141,13 +142,16 @@ class Spec:
                 self._walk_unknown(sub, item_schema, f"{path}[{i}]", found)
 
     def schemathesis_schema(self, base_url: str | None = None) -> Any:
-        """The document as a schemathesis schema (imported lazily: the plugin loads in every pytest run)."""
-        import schemathesis
+        """The document as a schemathesis schema, built once per base URL (imported lazily: the plugin loads
+        in every pytest run)."""
+        if base_url not in self._st_schemas:
+            import schemathesis
 
-        schema = schemathesis.openapi.from_dict(copy.deepcopy(self.document), config=schemathesis.Config())
-        if base_url:
-            schema.config.update(base_url=base_url)
-        return schema
+            schema = schemathesis.openapi.from_dict(copy.deepcopy(self.document), config=schemathesis.Config())
+            if base_url:
+                schema.config.update(base_url=base_url)
+            self._st_schemas[base_url] = schema
+        return self._st_schemas[base_url]
 
 
 def load_spec(path: str | Path | None = None) -> Spec:

@@ -169,17 +169,19 @@ def create_app(state: MockState) -> Starlette:
             fra -= 1
         if faults.on("ignore-maks-antall"):
             maks = None
-        items = store.latest(fra, maks)
-        if faults.on("skip-after-boundary") and fra:
-            items = items[1:]
         if faults.on("all-versions-in-list"):
-            items = [v for i in items for n in range(1, i["trekkversjon"] + 1)
-                     if (v := store.version(i["trekkid"], n)) is not None]
+            every = sorted((v for i in store.latest() for n in range(1, i["trekkversjon"] + 1)
+                            if (v := store.version(i["trekkid"], n)) is not None), key=lambda v: v["sekvensnummer"])
+            items = [v for v in every if fra is None or v["sekvensnummer"] > fra][:maks]
+        else:
+            items = store.latest(fra, maks)
+        if faults.on("short-page-before-end") and maks is not None and len(items) == maks:
+            items = items[:-1]
         if faults.on("unordered-pages"):
             items.reverse()
-        body: Any = [present(i, org) for i in items]
-        if faults.on("list-as-object"):
-            body = {"trekkpaalegg": body}
+        body = [present(i, org) for i in items]
+        if faults.on("list-text-plain"):
+            return JSONResponse(body, media_type="text/plain")
         return JSONResponse(body)
 
     def version_handler(request: Request, org: str) -> Response:

@@ -1,0 +1,1 @@
+"""Renderers of RunResult for people: HTML (and, with the [pdf] extra, PDF)."""

@@ -1,0 +1,258 @@
+"""Settings: one frozen object built from options, ``SBS_CONFORMANCE_<NAME>`` and a TOML file, validated once.
+
+Precedence: command-line option > environment variable > ``--config`` file > default. The same names
+serve the CLI (``--base-url``), the pytest plugin (``--sbs-base-url``), the environment
+(``SBS_CONFORMANCE_BASE_URL``) and the TOML file (``base_url = "..."`` or ``base-url``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from conformance import SCOPE
+from conformance.errors import ConfigError
+from conformance.identifiers import orgnr_ok
+
+TEST_ENV = {
+    "base_url": "https://api-test.sits.no",
+    "token_url": "https://test.maskinporten.no/token",
+    "issuer": "https://test.maskinporten.no/",
+}
+PROD_HOSTS = ("//maskinporten.no", "api.skatteetaten.no")
+MAX_CONCURRENCY = 5  # Skatteetaten: at most 5 concurrent calls per API and organisation
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    help: str
+    kind: type = str
+    choices: tuple[str, ...] | None = None
+    flag: bool = False
+    multiple: bool = False
+    secret: bool = False
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("target", "mock (embedded or --base-url) or test (Skatteetaten's test environment)", choices=("mock", "test")),
+    Option("base_url", "API origin, e.g. https://api-test.sits.no"),
+    Option("token_url", "Maskinporten token endpoint"),
+    Option("issuer", "Maskinporten issuer (the grant's aud), e.g. https://test.maskinporten.no/"),
+    Option("client_id", "Maskinporten client id (integrasjonens identifikator)"),
+    Option("key", "PEM private key (RSA) for the grant", kind=Path),
+    Option("cert", "PEM certificate chain for x5c (virksomhetssertifikat), signing certificate first", kind=Path),
+    Option("kid", "key id of a key registered on the Maskinporten client"),
+    Option("pkcs12", "PKCS#12 virksomhetssertifikat (password in SBS_CONFORMANCE_PKCS12_PASSWORD)", kind=Path),
+    Option("org", "organisation number of the trekkpliktig"),
+    Option("empty_org", "an organisation known to have no data, reached as systembruker with the same client"),
+    Option("systemuser", "alternativ 2: use an Altinn systembruker token for --org", flag=True),
+    Option("scope", "scope to ask for"),
+    Option("other_scope", "a second scope on the client, for the wrong-scope check against a real target"),
+    Option("spec", "OpenAPI document to validate against (YAML or JSON, 3.0 or 3.1); default: bundled", kind=Path),
+    Option("out", "output folder (default reports/<UTC time>-<id>)", kind=Path),
+    Option("lang", "report language", choices=("nb", "en")),
+    Option("timeout", "seconds per HTTP call", kind=float),
+    Option("retries", "attempts per call on connection errors, 429 and 5xx", kind=int),
+    Option("slow", "run slow checks on a real target (waits out a token's lifetime)", flag=True),
+    Option("max_items", "check at most this many trekkpålegg per data check (sampled evenly)", kind=int),
+    Option("concurrency", "parallel calls the suite may make (1-5)", kind=int),
+    Option("mock_fault", "embedded mock only: turn on a fault switch (repeatable), to see a failing report",
+           multiple=True),
+    Option("mock_size", "embedded mock only: trekkpålegg in the generated organisation", kind=int),
+)
+OPTION_NAMES = {o.name for o in OPTIONS}
+SECTIONS = {"report"}  # TOML tables with their own keys (report metadata)
+
+
+@dataclass(frozen=True)
+class Settings:
+    target: str = "mock"
+    base_url: str | None = None
+    token_url: str | None = None
+    issuer: str | None = None
+    client_id: str | None = None
+    key: Path | None = None
+    cert: Path | None = None
+    kid: str | None = None
+    pkcs12: Path | None = None
+    pkcs12_password: str | None = field(default=None, repr=False)
+    org: str | None = None
+    empty_org: str | None = None
+    systemuser: bool = False
+    scope: str = SCOPE
+    other_scope: str | None = None
+    spec: Path | None = None
+    out: Path | None = None
+    lang: str = "nb"
+    timeout: float = 30.0
+    retries: int = 3
+    slow: bool = False
+    max_items: int = 200
+    concurrency: int = 4
+    mock_fault: tuple[str, ...] = ()
+    mock_size: int = 2000
+    config: Path | None = None
+    report: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def embedded_mock(self) -> bool:
+        return self.target == "mock" and self.base_url is None
+
+    @property
+    def auth_alternative(self) -> str:
+        return "alternativ 2 (systembruker)" if self.systemuser else "alternativ 1 (egen virksomhet)"
+
+    @property
+    def credential_kind(self) -> str:
+        if self.embedded_mock and not (self.key or self.pkcs12):
+            return "generated key (kid)"
+        if self.pkcs12:
+            return "PKCS#12 virksomhetssertifikat (x5c)"
+        if self.cert:
+            return "PEM certificate chain (x5c)"
+        return "registered key (kid)"
+
+    def redacted(self) -> dict[str, Any]:
+        """The configuration as it may appear in a report: paths and ids, never secrets."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "pkcs12_password":
+                value = "[set]" if value else None
+            out[f.name] = str(value) if isinstance(value, Path) else value
+        out["report"] = dict(self.report)
+        return out
+
+
+def _convert(option: Option, raw: Any, source: str) -> Any:
+    if raw is None:
+        return None
+    if option.flag:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise ConfigError(f"{source}: {option.name} must be true or false, got {raw!r}", "use true or false")
+    if option.multiple:
+        items = raw if isinstance(raw, list | tuple) else [s for s in str(raw).split(",") if s.strip()]
+        return tuple(str(i).strip() for i in items)
+    try:
+        value = option.kind(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{source}: {option.name} must be a {option.kind.__name__}, got {raw!r}",
+                          f"fix the value of {option.name}") from exc
+    if option.choices and value not in option.choices:
+        raise ConfigError(f"{source}: {option.name} must be one of {', '.join(option.choices)}, got {raw!r}",
+                          f"use one of {', '.join(option.choices)}")
+    return value
+
+
+def _suggest(name: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(known))}"
+
+
+def read_config_file(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """(options, report metadata) from a TOML file; unknown keys are an error with a suggestion."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}", "check the path given to --config") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}", "fix the syntax at that line") from exc
+    options: dict[str, Any] = {}
+    report: dict[str, str] = {}
+    for key, value in data.items():
+        name = key.replace("-", "_")
+        if name in SECTIONS and isinstance(value, dict):
+            report = {str(k): str(v) for k, v in value.items()}
+        elif name in OPTION_NAMES:
+            options[name] = value
+        else:
+            raise ConfigError(f"unknown key {key!r} in {path}", _suggest(name, OPTION_NAMES | SECTIONS))
+    return options, report
+
+
+def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None, config: Path | None = None) -> Settings:
+    """Merge the sources and validate. ``cli`` holds option names -> values (None: not given)."""
+    env = os.environ if env is None else env
+    config = config or (Path(env["SBS_CONFORMANCE_CONFIG"]) if env.get("SBS_CONFORMANCE_CONFIG") else None)
+    from_file, report = read_config_file(config) if config else ({}, {})
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        env_name = f"SBS_CONFORMANCE_{option.name.upper()}"
+        for source, raw in ((f"option --{option.name.replace('_', '-')}", cli.get(option.name)),
+                            (f"environment {env_name}", env.get(env_name)),
+                            (f"config {config}", from_file.get(option.name))):
+            if raw is None or (option.multiple and raw in ((), [])) or (option.flag and raw is False
+                                                                         and source.startswith("option")):
+                continue
+            values[option.name] = _convert(option, raw, source)
+            break
+    settings = Settings(**values, config=config, report=report,
+                        pkcs12_password=env.get("SBS_CONFORMANCE_PKCS12_PASSWORD"))
+    return _validated(settings)
+
+
+def _validated(s: Settings) -> Settings:
+    if s.target == "test":
+        s = _with_defaults(s, TEST_ENV)
+    if not s.embedded_mock:
+        s = _with_defaults(s, {})
+        missing = [n for n in ("base_url", "token_url", "issuer") if not getattr(s, n)]
+        if missing:
+            raise ConfigError(f"missing {', '.join('--' + m.replace('_', '-') for m in missing)} for target {s.target}",
+                              "give all three URLs, or use --target test for Skatteetaten's test environment")
+        if not s.client_id:
+            raise ConfigError("missing --client-id", "use the client id of your Maskinporten integration")
+        if not s.org:
+            raise ConfigError("missing --org", "give the organisation number of the trekkpliktig")
+        if s.pkcs12 and (s.key or s.cert):
+            raise ConfigError("--pkcs12 cannot be combined with --key/--cert", "choose one credential")
+        if not s.pkcs12 and not s.key:
+            raise ConfigError("no credential given", "give --key with --kid (registered key) or with --cert (x5c), "
+                                                     "or --pkcs12 (virksomhetssertifikat)")
+        if s.key and bool(s.kid) == bool(s.cert):
+            raise ConfigError("--key needs exactly one of --kid and --cert",
+                              "--kid for a key registered on the client, --cert for a virksomhetssertifikat (x5c)")
+        for name in ("key", "cert", "pkcs12", "spec"):
+            path = getattr(s, name)
+            if path and not Path(path).is_file():
+                raise ConfigError(f"--{name} file not found: {path}", "check the path")
+        if s.target == "test" and any(h in f"{s.issuer} {s.token_url} {s.base_url}" for h in PROD_HOSTS):
+            raise ConfigError("production URLs given with --target test",
+                              "test uses https://test.maskinporten.no/ and https://api-test.sits.no")
+    for name in ("org", "empty_org"):
+        value = getattr(s, name)
+        if value and not orgnr_ok(value):
+            raise ConfigError(f"--{name.replace('_', '-')} {value} is not a valid organisation number",
+                              "9 digits with a valid check digit (MOD11)")
+    if not 1 <= s.concurrency <= MAX_CONCURRENCY:
+        raise ConfigError(f"--concurrency {s.concurrency} is outside 1..{MAX_CONCURRENCY}",
+                          "Skatteetaten allows at most 5 concurrent calls per API and organisation")
+    if s.mock_fault and not s.embedded_mock:
+        raise ConfigError("--mock-fault works only with the embedded mock", "leave out --base-url and --target test")
+    if s.mock_fault:
+        from conformance.mock.faults import FAULTS
+
+        unknown = [f for f in s.mock_fault if f not in FAULTS]
+        if unknown:
+            raise ConfigError(f"unknown --mock-fault {', '.join(unknown)}", _suggest(unknown[0], set(FAULTS)))
+    if s.timeout <= 0 or s.retries < 1 or s.max_items < 1 or s.mock_size < 0:
+        raise ConfigError("--timeout, --retries and --max-items must be positive", "fix the value")
+    return s
+
+
+def _with_defaults(s: Settings, defaults: Mapping[str, str]) -> Settings:
+    from dataclasses import replace
+
+    return replace(s, **{k: v for k, v in defaults.items() if getattr(s, k) is None})

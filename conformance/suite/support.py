@@ -1,0 +1,72 @@
+"""Helpers the checks share: error-body judgement, sampling, schemathesis response validation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from conformance.errorcodes import KODE_PATTERN
+
+SCHEMATHESIS_CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
+                       "response_headers_conformance", "response_schema_conformance")
+
+
+def error_body_problems(response: httpx.Response) -> list[str]:
+    """Problems with an error body's shape ``{kode, melding, korrelasjonsid}``; empty when right."""
+    where = f"HTTP {response.status_code} {response.request.method} {response.request.url.path}"
+    try:
+        body = response.json()
+    except ValueError:
+        ctype = response.headers.get("content-type", "?")
+        return [f"{where}: error body is not JSON (content-type {ctype})"]
+    if not isinstance(body, dict):
+        return [f"{where}: error body is {type(body).__name__}, expected an object"]
+    out = []
+    for key in ("kode", "melding", "korrelasjonsid"):
+        if not isinstance(body.get(key), str) or not body.get(key):
+            out.append(f"{where}: error body lacks a non-empty {key}")
+    if isinstance(body.get("kode"), str) and not KODE_PATTERN.match(body["kode"]):
+        out.append(f"{where}: kode {body['kode']!r} is not like ABC-123")
+    return out
+
+
+def assert_error(response: httpx.Response, statuses: Sequence[int], what: str) -> None:
+    assert response.status_code in statuses, (
+        f"{what}: expected {' or '.join(map(str, statuses))}, got {response.status_code}")
+    problems = error_body_problems(response)
+    assert not problems, f"{what}: " + "; ".join(problems)
+
+
+def sample(items: Sequence[Any], limit: int) -> list[Any]:
+    """At most ``limit`` items, spread evenly (first and last included), deterministic."""
+    if len(items) <= limit:
+        return list(items)
+    step = (len(items) - 1) / (limit - 1) if limit > 1 else 0
+    return [items[round(i * step)] for i in range(limit)]
+
+
+def schemathesis_problems(spec: Any, base_url: str, path: str, response: httpx.Response,
+                          path_parameters: dict[str, str] | None = None) -> list[str]:
+    """Run schemathesis' response checks (status, content type, headers, body) on a real response."""
+    import schemathesis.checks as st_checks
+    from schemathesis.errors import FailureGroup
+
+    schema = spec.schemathesis_schema(base_url)
+    try:
+        operation = schema[path]["GET"]
+    except KeyError:
+        return [f"the OpenAPI document has no GET {path}"]
+    case = operation.Case(path_parameters=path_parameters or {}, query=dict(response.request.url.params) or None)
+    try:
+        case.validate_response(response, checks=[getattr(st_checks, n) for n in SCHEMATHESIS_CHECKS])
+    except FailureGroup as group:
+        out = []
+        for failure in group.exceptions:
+            title = getattr(failure, "title", type(failure).__name__)
+            detail = next((ln.strip() for ln in str(getattr(failure, "message", "")).splitlines() if ln.strip()), "")
+            out.append(re.sub(r"\s+", " ", f"{title}: {detail}"))
+        return out
+    return []
