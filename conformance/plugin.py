@@ -26,6 +26,8 @@ from conformance.errors import ConformanceToolError, TargetEnvironmentError
 from conformance.settings import OPTIONS, Settings, resolve
 
 PLUGIN_NAME = "sbs-conformance-run"
+#: Settings resolved by the CLI, handed to the plugin through the pytest config.
+SETTINGS_KEY = pytest.StashKey[Settings]()
 CATALOGUE_PREFIXES = ("TP-", "SBS-")
 
 
@@ -241,7 +243,7 @@ class ConformanceRun:
         return out
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.result is None:
+        if self.result is None or SETTINGS_KEY in self.config.stash:  # the CLI prints its own summary
             return
         r = self.result
         counts = ", ".join(f"{n} {s}" for s, n in r.counts.items() if n)
@@ -265,8 +267,9 @@ def sbs_session(request: pytest.FixtureRequest) -> Iterator[Any]:
 
     run = _run(request.config)
     if run.session is None:
+        preset = request.config.stash.get(SETTINGS_KEY, None)
         try:
-            run.settings = settings_from_config(request.config)
+            run.settings = preset or settings_from_config(request.config)
         except ConformanceToolError as exc:
             raise pytest.UsageError(exc.one_line()) from exc
         run.session = TargetSession.start(run.settings)

@@ -66,3 +66,30 @@ def seeded_state(generated: int = 2_000, *, faults: Faults | None = None, seed: 
     if generated:
         state.stores[GENERATED_ORG] = GeneratedStore(GENERATED_ORG, generated, seed=seed)
     return state
+
+
+_KINDS = {"examples": EXAMPLES_ORG, "empty": EMPTY_ORG, "generated": GENERATED_ORG}
+
+
+def org_specs(specs: list[str], seed: int = 1) -> dict[str, Store]:
+    """Stores from ``examples``, ``empty``, ``generated[:N]``, each optionally prefixed ``ORGNR=``."""
+    from conformance.identifiers import orgnr_ok
+
+    stores: dict[str, Store] = {}
+    for spec in specs:
+        org, _, kind = spec.rpartition("=")
+        kind, _, size = kind.partition(":")
+        if kind not in _KINDS:
+            raise ValueError(f"unknown organisation kind {kind!r} in {spec!r}; use examples, empty or generated[:N]")
+        org = org or _KINDS[kind]
+        if not orgnr_ok(org):
+            raise ValueError(f"{org} in {spec!r} is not a valid organisation number")
+        if kind == "examples":
+            stores[org] = examples_store(org)
+        elif kind == "empty":
+            stores[org] = MemoryStore()
+        else:
+            if size and not size.isdigit():
+                raise ValueError(f"size {size!r} in {spec!r} is not a number")
+            stores[org] = GeneratedStore(org, int(size or 2000), seed=seed)
+    return stores

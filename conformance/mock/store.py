@@ -187,8 +187,10 @@ class GeneratedStore:
                 periods[j - 2]["sluttdato"] = (start - dt.timedelta(days=1)).isoformat()
         opprettet = self._opprettet(i, k)
         status = "aktiv"
-        if i % 10 == 9 and k == self._nversions[i] and k > 1:  # ends today: avsluttet in the same version
-            periods[-1]["sluttdato"] = opprettet.date().isoformat()
+        if i % 10 == 9 and k == self._nversions[i] and k > 1:
+            # The order ends today: this version closes the running period (its sluttdato is today, set
+            # above) instead of adding one, and is avsluttet at once (field rules, sluttdato = today).
+            periods.pop()
             status = "avsluttet"
         return {
             "trekkid": str(self.ID_BASE + i),

@@ -1,0 +1,61 @@
+"""Identifier checks against the worked examples of the reference (maskinporten.md §9)."""
+
+import pytest
+
+from conformance.datarules import identifier_problems, period_problems
+from conformance.identifiers import fnr_ok, kid_ok, kontonr_ok, orgnr_ok
+
+
+@pytest.mark.parametrize("n, ok", [("123456785", True), ("974761076", True), ("971648199", False),
+                                   ("123456789", False), ("310702641", True), ("12345678", False)])
+def test_orgnr(n, ok):
+    assert orgnr_ok(n) is ok
+
+
+@pytest.mark.parametrize("n", ["02013299997", "30108299920", "01018012371", "41018012365", "01418012354",
+                               "01818012337", "41818012320", "11887197158"])
+def test_fnr_valid_under_both_rules(n):
+    assert fnr_ok(n) and fnr_ok(n, allow_2032=False)
+
+
+@pytest.mark.parametrize("n", ["02013299903", "02013299911", "30108299939"])
+def test_fnr_valid_only_under_2032_rule(n):
+    assert fnr_ok(n) and not fnr_ok(n, allow_2032=False)
+
+
+@pytest.mark.parametrize("n", ["10108412345", "0101801237", "01018012372", "abcdefghijk"])
+def test_fnr_invalid(n):
+    assert not fnr_ok(n)
+
+
+def test_kontonr_and_kid():
+    assert kontonr_ok("70213997155") and not kontonr_ok("70213997156")
+    assert kid_ok("6487719756") and kid_ok("12345674") and not kid_ok("6487719757") and not kid_ok("1")
+
+
+def _item(**kw):
+    base = {"trekkid": "1", "trekkpliktig": "310702641", "skyldner": "01818012337", "trekkstatus": "aktiv",
+            "opprettet": "2025-08-09T15:00:00.00Z",
+            "betalingsinformasjon": {"betalingsmottaker": "971648199"},
+            "trekkstoerrelseForPeriode": [{"startdato": "2025-08-10", "sluttdato": "2025-08-31",
+                                           "trekkprosent": {"trekkprosent": 17.0}},
+                                          {"startdato": "2025-09-01", "trekkbeloep": {"trekkbeloep": 0}}]}
+    base.update(kw)
+    return base
+
+
+def test_data_rules_accept_a_good_item_and_the_documented_payee():
+    assert identifier_problems(_item()) == [] and period_problems(_item()) == []
+
+
+def test_data_rules_name_each_problem_without_personal_numbers():
+    bad = _item(skyldner="10108412345", trekkpliktig="123456789", trekkstatus="avsluttet",
+                trekkstoerrelseForPeriode=[{"startdato": "2025-08-10", "trekkprosent": {"trekkprosent": 117.0},
+                                            "trekkbeloep": {"trekkbeloep": 1}},
+                                           {"startdato": "2025-08-05", "trekkprosent": {"trekkprosent": 1.0}}])
+    problems = identifier_problems(bad) + period_problems(bad)
+    text = " ".join(problems)
+    for fragment in ("trekkpliktig", "skyldner", "exactly one", "outside 0..100", "open-ended but is not the last",
+                     "avsluttet"):
+        assert fragment in text
+    assert "10108412345" not in text

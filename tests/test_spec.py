@@ -1,0 +1,106 @@
+"""The reconstructed OpenAPI document: valid, shipped in the package, accepts every published example."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import yaml
+from openapi_spec_validator import validate
+from openapi_spec_validator.readers import read_from_filename
+
+from conftest import EXAMPLES_FILE, ROOT
+from conformance.errors import ConfigError
+from conformance.mock.store import published_examples
+from conformance.spec import load_spec
+
+
+def all_examples():
+    return [v for s in published_examples() for v in s["versions"]]
+
+
+def test_bundled_document_is_valid_openapi_31():
+    document, _ = read_from_filename(str(ROOT / "schemas" / "trekkpaalegg.yaml"))
+    validate(document)
+    assert document["openapi"].startswith("3.1")
+    assert "reconstructed" in document["info"]["description"].lower()
+    assert "skatteetaten.github.io/api-dokumentasjon/api/trekkpaalegg" in document["info"]["description"]
+
+
+def test_top_level_schema_is_the_packaged_one():
+    assert (ROOT / "schemas" / "trekkpaalegg.yaml").read_text() == load_spec().text
+
+
+def test_document_declares_both_operations_and_error_responses():
+    paths = load_spec().document["paths"]
+    assert set(paths) == {"/api/trekkpaalegg/v1", "/api/trekkpaalegg/v1/{trekkid}/{trekkversjon}"}
+    for path in paths.values():
+        assert {"400", "401", "403", "404", "406", "500"} <= set(path["get"]["responses"])
+
+
+@pytest.mark.skipif(not EXAMPLES_FILE.exists(), reason="shared reference not beside the checkout")
+def test_packaged_examples_equal_the_published_reference():
+    assert json.loads(EXAMPLES_FILE.read_text()) == {"source": json.loads(EXAMPLES_FILE.read_text())["source"],
+                                                     "scenarios": published_examples()}
+
+
+@pytest.mark.parametrize("item", all_examples(), ids=lambda v: f"{v['trekkid']}-v{v['trekkversjon']}")
+def test_every_published_example_is_valid(item):
+    assert load_spec().errors(item, "Trekkpaalegg") == []
+
+
+def _add_unknown_everywhere(value):
+    if isinstance(value, dict):
+        return {**{k: _add_unknown_everywhere(v) for k, v in value.items()}, "nyttFelt": {"x": 1}}
+    if isinstance(value, list):
+        return [_add_unknown_everywhere(v) for v in value]
+    return value
+
+
+def test_unknown_fields_at_every_level_are_tolerated_and_reported():
+    spec = load_spec()
+    item = _add_unknown_everywhere(all_examples()[5])
+    assert spec.errors(item, "Trekkpaalegg") == []
+    unknown = spec.unknown_fields(item, "Trekkpaalegg")
+    assert "$.nyttFelt" in unknown
+    assert "$.betalingsinformasjon.nyttFelt" in unknown
+    assert "$.trekkstoerrelseForPeriode[0].trekkprosent.nyttFelt" in unknown or \
+        "$.trekkstoerrelseForPeriode[0].trekkbeloep.nyttFelt" in unknown
+
+
+@pytest.mark.parametrize("mutate, fragment", [
+    (lambda i: i.pop("trekkid"), "'trekkid' is a required property"),
+    (lambda i: i.update(trekkversjon="1"), "is not of type 'integer'"),
+    (lambda i: i.update(trekkstatus="AKTIV"), "is not one of"),
+    (lambda i: i.update(opprettet="09.08.2025"), "is not a 'date-time'"),
+    (lambda i: i["trekkstoerrelseForPeriode"][0].update(trekkbeloep={"trekkbeloep": 1}), "valid under each of"),
+    (lambda i: i["trekkstoerrelseForPeriode"][0].pop("trekkprosent"), "not valid under any of"),
+])
+def test_schema_rejects_broken_items(mutate, fragment):
+    item = copy.deepcopy(all_examples()[0])
+    mutate(item)
+    errors = load_spec().errors(item, "Trekkpaalegg")
+    assert any(fragment in e for e in errors), errors
+
+
+def test_official_file_as_openapi_30_json_is_accepted(tmp_path):
+    document = yaml.safe_load(load_spec().text)
+    document["openapi"] = "3.0.3"
+    document["components"]["schemas"]["Trekkpaalegg"]["properties"]["saksnummer"]["nullable"] = True
+    path = tmp_path / "official.json"
+    path.write_text(json.dumps(document))
+    spec = load_spec(path)
+    item = dict(all_examples()[0], saksnummer=None)
+    assert spec.errors(item, "Trekkpaalegg") == []
+    assert spec.identity()["openapi"] == "3.0.3" and len(spec.sha256) == 64
+
+
+@pytest.mark.parametrize("content, message", [(None, "not found"), ("{not yaml: [", "cannot parse"),
+                                              ("openapi: 2.0\n", "not an OpenAPI 3.0 or 3.1")])
+def test_bad_spec_file_is_a_config_error(tmp_path, content, message):
+    path = tmp_path / "spec.yaml"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ConfigError, match=message):
+        load_spec(path)
