@@ -7,6 +7,8 @@ endpoint unreachable), 4 a secret was found in an output file, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from importlib.resources import files
 from pathlib import Path
@@ -110,7 +112,16 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     suite_dir = Path(str(files("conformance.suite")))
     pytest_args = ["-c", str(suite_dir / "pytest.ini"), "--rootdir", str(suite_dir), "--pyargs", "conformance.suite",
                    "-q", "--tb=no", "--no-header", "-W", "ignore::pytest.PytestAssertRewriteWarning", *extra]
-    code = pytest.main(pytest_args, plugins=[bridge])
+    # Isolate the suite from whatever pytest plugins the environment has: load only ours.
+    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        code = pytest.main(["-p", "conformance.plugin", *pytest_args], plugins=[bridge])
+    finally:
+        if previous is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
     run = bridge.config.pluginmanager.get_plugin(PLUGIN_NAME) if bridge.config else None
     if run is None or run.result is None:
         if code == pytest.ExitCode.INTERRUPTED:
@@ -172,10 +183,8 @@ def cmd_mock_serve(args: argparse.Namespace) -> int:
           f"--cert {x5c_files['cert']}")
     print("Press Ctrl-C to stop.", flush=True)
     sock.close()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         serve_forever(state, args.host, int(origin.rsplit(":", 1)[1]))
-    except KeyboardInterrupt:
-        pass
     return EXIT_PASSED
 
 

@@ -43,7 +43,8 @@ def describe_transport_error(exc: httpx.TransportError, url: str) -> tuple[str, 
     """(cause, hint) in one line each, for a request that got no response."""
     host = httpx.URL(url).host
     if isinstance(exc, httpx.ConnectTimeout | httpx.ReadTimeout | httpx.WriteTimeout | httpx.PoolTimeout):
-        return f"timeout talking to {host}", "the service may be down (test env: support 08-15 on weekdays); raise --timeout"
+        return (f"timeout talking to {host}",
+                "the service may be down (test env: support 08-15 on weekdays); raise --timeout")
     text = str(exc)
     if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
         return f"DNS lookup failed for {host}", "check the URL and your network/proxy settings"

@@ -114,6 +114,11 @@ def aggregate(catalogue: Catalogue, checks: list[CheckResult], lang: str, target
             reason = "; ".join(sorted({c.message for c in own if c.message}))
         out.append(RequirementResult(req.id, req.title(lang), req.severity, req.source, status,
                                      [c.nodeid for c in own], reason))
+    # A vendor's own requirement ids (not in the catalogue) are listed after it, as required ones.
+    for extra in dict.fromkeys(i for c in checks for i in c.requirements if catalogue.get(i) is None):
+        own = [c for c in checks if extra in c.requirements]
+        out.append(RequirementResult(extra, own[0].name, "required", "", requirement_status(own),
+                                     [c.nodeid for c in own]))
     return out
 
 

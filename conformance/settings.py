@@ -40,7 +40,8 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("target", "mock (embedded or --base-url) or test (Skatteetaten's test environment)", choices=("mock", "test")),
+    Option("target", "mock (embedded or --base-url) or test (Skatteetaten's test environment)",
+           choices=("mock", "test")),
     Option("base_url", "API origin, e.g. https://api-test.sits.no"),
     Option("token_url", "Maskinporten token endpoint"),
     Option("issuer", "Maskinporten issuer (the grant's aud), e.g. https://test.maskinporten.no/"),

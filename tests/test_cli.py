@@ -6,15 +6,14 @@ import re
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
-from conftest import run_cli
 from conformance.mock import EMPTY_ORG, EXAMPLES_ORG, GENERATED_ORG, seeded_state, serve
 from conformance.mock.credentials import register_client
+from conftest import run_cli
 
 
 @pytest.fixture
@@ -95,9 +94,10 @@ def test_unreachable_target_exits_3_with_an_error_verdict(tmp_path):
     from conformance.maskinporten.certs import new_rsa_key, private_key_pem
 
     key.write_bytes(private_key_pem(new_rsa_key()))
-    code, results, output = run_cli("run", "--base-url", "http://127.0.0.1:9", "--token-url", "http://127.0.0.1:9/token",
-                                    "--issuer", "http://127.0.0.1:9/", "--client-id", "c", "--key", str(key), "--kid", "k",
-                                    "--org", EXAMPLES_ORG, "--retries", "1", "--out", str(tmp_path / "out"))
+    dead = "http://127.0.0.1:9"
+    code, results, output = run_cli("run", "--base-url", dead, "--token-url", f"{dead}/token", "--issuer", f"{dead}/",
+                                    "--client-id", "c", "--key", str(key), "--kid", "k", "--org", EXAMPLES_ORG,
+                                    "--retries", "1", "--out", str(tmp_path / "out"))
     assert code == 3, output
     assert results["verdict"] == "error" and results["error"]["kind"] == "environment"
     assert "connection refused" in output and "Traceback" not in output
@@ -172,7 +172,8 @@ def test_interrupt_writes_a_partial_marked_report(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--out", str(out), "--org", GENERATED_ORG,
                              "--mock-size", "5000", "--", "-k", "first_page or paging_to_completion"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert proc.stdout.read(1) == "."  # the first check is done; page size 1 over 5000 items takes long
+    while (char := proc.stdout.read(1)) != ".":  # the first check is done; page size 1 over 5000 items is long
+        assert char, "the run ended before its first check"
     proc.send_signal(signal.SIGINT)
     output = proc.communicate(timeout=60)[0]
     assert proc.returncode == 130, output

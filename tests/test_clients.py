@@ -6,7 +6,6 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from conftest import mp_client
 from conformance.api import ApiError, TrekkpaaleggClient, UnexpectedBody
 from conformance.errors import TargetEnvironmentError
 from conformance.evidence import Evidence
@@ -16,6 +15,7 @@ from conformance.maskinporten.certs import load_pkcs12
 from conformance.maskinporten.grant import decode_unverified
 from conformance.mock import EXAMPLES_ORG, Faults
 from conformance.mock.credentials import register_client
+from conftest import mp_client
 
 
 def test_token_is_cached_until_shortly_before_expiry(mock, creds, state):

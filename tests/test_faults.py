@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run_cli
 from conformance.mock.faults import FAULTS
 from conformance.requirements import load_catalogue
+from conftest import run_cli
 
 # Faults whose breakage necessarily shows in another requirement too, and why.
 ALSO_FAILS = {

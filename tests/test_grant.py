@@ -100,7 +100,11 @@ def test_systembruker_grant_names_the_customer(registry):
 OTHER_PKI = make_test_pki(ORG)  # same orgnr, but a CA the verifier does not trust
 WRONG_ORG_PKI = make_test_pki("974761076")
 EXPIRED_PKI = make_test_pki(ORG, valid_days=1, not_before=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
-NOW = int(time.time())
+
+
+def now():
+    return int(time.time())
+
 
 CASES = {
     "alg HS256": (lambda: jwt.encode({"iss": "client-1"}, "secret-secret-secret-secret-32by", algorithm="HS256",
@@ -125,10 +129,10 @@ CASES = {
     "aud as array": (lambda: grant({"aud": [ISSUER]}), "invalid_grant", "MP-110", "aud"),
     "aud = token URL": (lambda: grant({"aud": ISSUER + "token"}), "invalid_grant", "MP-110", "aud"),
     "aud without slash": (lambda: grant({"aud": ISSUER.rstrip("/")}), "invalid_grant", "MP-110", "aud"),
-    "lifetime 121 s": (lambda: grant({"iat": NOW, "exp": NOW + 121}), "invalid_grant", None, "lifetime"),
-    "iat 30 s ahead": (lambda: grant({"iat": NOW + 30, "exp": NOW + 60}), "invalid_grant", None, "iat_future"),
-    "expired grant": (lambda: grant({"iat": NOW - 200, "exp": NOW - 100}), "invalid_grant", "MP-130", "expired"),
-    "iat 20 s old": (lambda: grant({"iat": NOW - 20, "exp": NOW + 60}), "invalid_grant", "MP-130", "expired"),
+    "lifetime 121 s": (lambda: grant({"iat": now(), "exp": now() + 121}), "invalid_grant", None, "lifetime"),
+    "iat 30 s ahead": (lambda: grant({"iat": now() + 30, "exp": now() + 60}), "invalid_grant", None, "iat_future"),
+    "expired grant": (lambda: grant({"iat": now() - 200, "exp": now() - 100}), "invalid_grant", "MP-130", "expired"),
+    "iat 20 s old": (lambda: grant({"iat": now() - 20, "exp": now() + 60}), "invalid_grant", "MP-130", "expired"),
     "missing exp": (lambda: grant(drop=("exp",)), "invalid_request", "MP-011", "timing"),
     "unknown claim": (lambda: grant({"foo": "bar"}), "invalid_request", "MP-011", "claims"),
     "sub other than client": (lambda: grant({"sub": "someone"}), "invalid_request", "MP-011", "claims"),
@@ -176,4 +180,4 @@ def test_sub_equal_to_client_and_lenient_mode_are_accepted(registry):
 
 
 def test_server_lifetime_is_configurable(registry):
-    assert verify(grant({"iat": NOW, "exp": NOW + 170}), registry, max_lifetime=180)
+    assert verify(grant({"iat": now(), "exp": now() + 170}), registry, max_lifetime=180)

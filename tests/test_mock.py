@@ -11,7 +11,6 @@ import httpx
 import jwt
 import pytest
 
-from conftest import mp_client
 from conformance import SCOPE
 from conformance.maskinporten.certs import new_rsa_key
 from conformance.maskinporten.grant import GRANT_TYPE, decode_unverified
@@ -19,6 +18,7 @@ from conformance.mock import EMPTY_ORG, EXAMPLES_ORG, GENERATED_ORG, Faults
 from conformance.mock.credentials import OTHER_SCOPE, register_client
 from conformance.mock.state import org_specs
 from conformance.mock.store import GeneratedStore, examples_store
+from conftest import mp_client
 
 LIST = "/api/trekkpaalegg/v1"
 
@@ -121,9 +121,10 @@ def test_fra_sekvensnummer_is_exclusive_and_loop_rule_terminates(mock, creds):
     assert len(get(mock, token=token, params={"fraSekvensnummer": 0, "maksAntall": 100}).json()) == 10
 
 
-@pytest.mark.parametrize("params", [{"fraSekvensnummer": 0}, {"maksAntall": 5}, {"fraSekvensnummer": 0, "maksAntall": 0},
-                                    {"fraSekvensnummer": -1, "maksAntall": 5}, {"fraSekvensnummer": 0, "maksAntall": "x"},
-                                    {"fraSekvensnummer": "1.5", "maksAntall": 5}])
+@pytest.mark.parametrize("params", [
+    {"fraSekvensnummer": 0}, {"maksAntall": 5}, {"fraSekvensnummer": 0, "maksAntall": 0},
+    {"fraSekvensnummer": -1, "maksAntall": 5}, {"fraSekvensnummer": 0, "maksAntall": "x"},
+    {"fraSekvensnummer": "1.5", "maksAntall": 5}])
 def test_invalid_paging_parameters_give_400_with_error_body(mock, creds, params):
     response = get(mock, token=token_for(mock, creds), params=params)
     assert response.status_code == 400

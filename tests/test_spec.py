@@ -10,10 +10,10 @@ import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from conftest import EXAMPLES_FILE, ROOT
 from conformance.errors import ConfigError
 from conformance.mock.store import published_examples
 from conformance.spec import load_spec
+from conftest import EXAMPLES_FILE, ROOT
 
 
 def all_examples():

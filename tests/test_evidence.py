@@ -1,0 +1,42 @@
+"""Redaction: by name and by registered value, in headers, URLs, form and JSON bodies, JWTs and PEM."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from conformance.evidence import Evidence, Redactor
+
+
+def test_by_name_and_by_value():
+    r = Redactor()
+    r.register("s3cret-token-value", "access_token")
+    assert r.headers({"Authorization": "Bearer x", "X-Other": "has s3cret-token-value"}) == {
+        "Authorization": "[REDACTED]", "X-Other": "has [REDACTED:access_token]"}
+    body = json.loads(r.body(json.dumps({"access_token": "a", "nested": {"note": "s3cret-token-value"}}),
+                             "application/json"))
+    assert body == {"access_token": "[REDACTED]", "nested": {"note": "[REDACTED:access_token]"}}
+    assert r.body("grant_type=x&assertion=abc", "application/x-www-form-urlencoded") == \
+        "grant_type=x&assertion=%5BREDACTED%5D"
+    assert "s3cret" not in r.text("https://h/p?t=s3cret-token-value")
+
+
+def test_shapes_are_redacted_even_unregistered():
+    r = Redactor()
+    text = r.text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl and -----BEGIN PRIVATE KEY-----\nMIIB\n"
+                  "-----END PRIVATE KEY-----")
+    assert "eyJ" not in text and "MIIB" not in text
+
+
+def test_recorded_exchange_is_redacted_and_attributed():
+    evidence = Evidence()
+    evidence.redactor.register("tok-abcdefgh", "access_token")
+    http = httpx.Client(transport=httpx.MockTransport(
+        lambda req: httpx.Response(404, json={"kode": "KB-009", "melding": "m", "korrelasjonsid": "k-1"})),
+        event_hooks=evidence.event_hooks())
+    with evidence.check("suite::test_a"):
+        http.get("https://api.example/x?token=tok-abcdefgh", headers={"Authorization": "Bearer tok-abcdefgh"})
+    [exchange] = evidence.for_check("suite::test_a")
+    assert exchange.korrelasjonsid == "k-1" and exchange.status == 404
+    assert "tok-abcdefgh" not in json.dumps(exchange.to_dict())

@@ -1,0 +1,30 @@
+"""The plugin on its own: `pytest --sbs-...` in a vendor's repository, with their own checks in the report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_vendor_check_runs_with_plugin_fixtures_and_appears_in_results(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "tests" / "vendor_example"), "-q",
+                           "-p", "no:cacheprovider", "--sbs-target", "mock", "--sbs-out", str(tmp_path / "out"),
+                           "--rootdir", str(tmp_path)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    [vendor] = [c for c in results["checks"] if c["requirements"] == ["ACME-01"]]
+    assert vendor["status"] == "passed" and vendor["steps"] == ["10 trekkpålegg"]
+    assert vendor["exchanges"] and "sbs-conformance: PASSED" in proc.stdout
+    [listed] = [r for r in results["requirements"] if r["id"] == "ACME-01"]
+    assert listed["status"] == "passed" and listed["severity"] == "required"
+
+
+def test_plugin_stays_quiet_in_unrelated_runs(tmp_path):
+    (tmp_path / "test_plain.py").write_text("def test_ok():\n    assert 1 + 1 == 2\n")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert proc.returncode == 0 and "sbs-conformance" not in proc.stdout
+    assert not (tmp_path / "reports").exists()
