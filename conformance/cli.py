@@ -188,6 +188,22 @@ def cmd_mock_serve(args: argparse.Namespace) -> int:
     return EXIT_PASSED
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from conformance.doctor import Doctor, exit_code, render
+
+    try:
+        settings = resolve({o.name: getattr(args, o.name) for o in OPTIONS}, config=args.config)
+    except ConfigError as exc:
+        print(f"FAIL  configuration {exc.cause}\n{'':19} fix: {exc.hint}")
+        return exc.exit_code
+    findings = Doctor(settings).run()
+    print(render(findings))
+    code = exit_code(findings)
+    print("\nAll good: run `sbs-conformance run` with the same options." if code == EXIT_PASSED
+          else "\nFix the FAIL lines above, then run doctor again.")
+    return code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Conformance suite for Skatteetaten's Trekkpålegg API.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -195,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bundled checks (default target: the embedded mock)",
                          description="Run the bundled checks. Arguments after -- go to pytest.")
     _add_settings_options(run)
+    doctor = sub.add_parser("doctor", help="check configuration, credentials, clock and reachability; no checks",
+                            description="Find what is wrong with the setup before running the suite.")
+    _add_settings_options(doctor)
     mock = sub.add_parser("mock", help="the bundled mock (Maskinporten + Trekkpålegg API)")
     mock_sub = mock.add_subparsers(dest="mock_command", required=True)
     serve = mock_sub.add_parser("serve", help="serve the mock over HTTP until Ctrl-C")
@@ -219,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args, extra)
+        if args.command == "doctor":
+            return cmd_doctor(args)
         if args.command == "mock" and args.mock_command == "serve":
             return cmd_mock_serve(args)
     except ConformanceToolError as exc:

@@ -76,7 +76,7 @@ class TargetSession:
         customers = tuple(o for o in (EMPTY_ORG, GENERATED_ORG, EXAMPLES_ORG, org) if s.systemuser or o != org)
         creds = register_client(state, VENDOR_ORG if s.systemuser else org, systemuser_orgs=customers)
         self.mock = self._stack.enter_context(serve(state))
-        self.settings = replace(s, base_url=self.mock.base_url, token_url=self.mock.token_url,
+        self.settings = replace(s, embedded=True, base_url=self.mock.base_url, token_url=self.mock.token_url,
                                 issuer=self.mock.issuer, client_id=creds.client_id, kid=creds.kid, org=org,
                                 empty_org=s.empty_org or (EMPTY_ORG if org != EMPTY_ORG else None))
         self._credential = SigningCredential(creds.private_key, kid=creds.kid)

@@ -100,10 +100,11 @@ class Settings:
     mock_size: int = 2000
     config: Path | None = None
     report: Mapping[str, str] = field(default_factory=dict)
+    embedded: bool = False  # set once the embedded mock runs and its URLs are filled in
 
     @property
     def embedded_mock(self) -> bool:
-        return self.target == "mock" and self.base_url is None
+        return self.embedded or (self.target == "mock" and self.base_url is None)
 
     @property
     def auth_alternative(self) -> str:
@@ -111,7 +112,7 @@ class Settings:
 
     @property
     def credential_kind(self) -> str:
-        if self.embedded_mock and not (self.key or self.pkcs12):
+        if self.embedded_mock and not (self.key or self.pkcs12 or self.cert):
             return "generated key (kid)"
         if self.pkcs12:
             return "PKCS#12 virksomhetssertifikat (x5c)"

@@ -30,7 +30,8 @@ def test_correct_mock_passes_every_requirement(tmp_path):
     assert code == 0, output
     assert _not_passed(results) == {}
     assert [r["id"] for r in results["requirements"]] == load_catalogue().ids
-    assert results["verdict"] == "passed"
+    assert results["verdict"] == "passed" and results["target"]["embedded_mock"] is True
+    assert results["target"]["credential"] == "generated key (kid)"
 
 
 def test_every_requirement_with_a_failure_condition_has_a_fault():

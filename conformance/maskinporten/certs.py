@@ -114,7 +114,7 @@ def _name(*attrs: tuple[x509.ObjectIdentifier, str]) -> x509.Name:
 
 
 def make_test_pki(orgnr: str, org_name: str = "TEST VIRKSOMHET AS", *, seid2: bool = True,
-                  valid_days: int = 30, not_before: dt.datetime | None = None) -> TestPki:
+                  valid_days: int = 365, not_before: dt.datetime | None = None) -> TestPki:
     start = not_before or dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     ca_key, leaf_key = new_rsa_key(), new_rsa_key()
     ca_name = _name((NameOID.COUNTRY_NAME, "NO"), (NameOID.ORGANIZATION_NAME, "sbs-conformance test CA"),
