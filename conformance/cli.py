@@ -19,6 +19,7 @@ from conformance.errors import (
     EXIT_ENVIRONMENT,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    EXIT_LEAK,
     EXIT_PASSED,
     EXIT_USAGE,
     ConfigError,
@@ -74,7 +75,7 @@ def _exit_code(result: Any) -> int:
     return EXIT_USAGE if kind == "config" else EXIT_ENVIRONMENT
 
 
-def _print_summary(result: Any, out: Path) -> None:
+def _print_summary(result: Any, out: Path, written: Any = None) -> None:
     counts = ", ".join(f"{n} {s}" for s, n in result.counts.items() if n)
     print()
     print(f"Verdict: {result.verdict.upper()}  ({counts}; {len(result.checks)} checks)")
@@ -96,7 +97,11 @@ def _print_summary(result: Any, out: Path) -> None:
     if result.error:
         print(f"Cause:   {result.error['message']}")
     print(f"Report:  {out / 'report.html'}")
-    print(f"         {out / 'results.json'}, {out / 'junit.xml'}")
+    if written is not None and written.pdf is not None:
+        print(f"         {written.pdf}")
+    print(f"         {out / 'results.json'}, {out / 'junit.xml'}, {out / 'evidence'}/, {out / 'manifest.json'}")
+    if written is not None and written.pdf_problem:
+        print(f"Note:    {written.pdf_problem}")
 
 
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
@@ -110,7 +115,13 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         return _fail(exc)
     bridge = _SettingsBridge(settings)
     suite_dir = Path(str(files("conformance.suite")))
-    pytest_args = ["-c", str(suite_dir / "pytest.ini"), "--rootdir", str(suite_dir), "--pyargs", "conformance.suite",
+    selection = ["--pyargs", "conformance.suite"]
+    if settings.rerun_failed:
+        selection = _rerun_selection(settings.rerun_failed, suite_dir)
+        if not selection:
+            print(f"{PROG}: nothing to re-run: {settings.rerun_failed} has no failed or errored checks")
+            return EXIT_PASSED
+    pytest_args = ["-c", str(suite_dir / "pytest.ini"), "--rootdir", str(suite_dir), *selection,
                    "-q", "--tb=no", "--no-header", "-W", "ignore::pytest.PytestAssertRewriteWarning", *extra]
     # Isolate the suite from whatever pytest plugins the environment has: load only ours.
     previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
@@ -131,8 +142,27 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         print(f"{PROG}: hint: check the arguments after --, e.g. a -k expression that selects nothing",
               file=sys.stderr)
         return EXIT_USAGE
-    _print_summary(run.result, run.output_dir)
+    _print_summary(run.result, run.output_dir, run.written)
+    if run.written is not None and run.written.leaks:
+        for leak in run.written.leaks:
+            print(f"{PROG}: LEAK: {leak}", file=sys.stderr)
+        print(f"{PROG}: hint: do not share this folder; report the leak as a bug in sbs-conformance", file=sys.stderr)
+        return EXIT_LEAK
     return _exit_code(run.result)
+
+
+def _rerun_selection(previous: Path, suite_dir: Path) -> list[str]:
+    """Paths of the earlier run's failed/errored bundled checks (a vendor's own checks are carried over)."""
+    from conformance.results import read_json
+
+    old = read_json(previous / "results.json")
+    out = []
+    for c in old.checks:
+        if c.status in ("failed", "error"):
+            module, _, name = c.nodeid.partition("::")
+            if (suite_dir / module).is_file():
+                out.append(f"{suite_dir / module}::{name}")
+    return out
 
 
 def cmd_mock_serve(args: argparse.Namespace) -> int:
@@ -204,6 +234,76 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Re-render HTML/PDF (and JSON/JUnit) from results.json and evidence, without contacting any server."""
+    from conformance.integrity import write_manifest
+    from conformance.outputs import write_renderings
+    from conformance.requirements import load_catalogue
+    from conformance.results import read_json
+
+    folder: Path = args.folder
+    try:
+        result = read_json(folder / "results.json")
+    except (OSError, ValueError) as exc:
+        return _fail(ConfigError(f"cannot read {folder / 'results.json'}: {exc}", "give an output folder of a run"))
+    if args.lang and args.lang != result.lang:
+        catalogue = load_catalogue()
+        result.lang = args.lang
+        for r in result.requirements:
+            req = catalogue.get(r.id)
+            if req is not None:
+                r.title, r.hint = req.title(args.lang), req.hint(args.lang)
+    written = write_renderings(result, folder, pdf=not args.no_pdf)
+    inputs = {}
+    old_manifest = folder / "manifest.json"
+    if old_manifest.exists():
+        import json
+
+        inputs = json.loads(old_manifest.read_text(encoding="utf-8")).get("inputs", {})
+    write_manifest(folder, result.run_id, inputs, args.sign_key)
+    print(f"Report:  {folder / 'report.html'}")
+    if written.pdf:
+        print(f"         {written.pdf}")
+    if written.pdf_problem:
+        print(f"Note:    {written.pdf_problem}")
+    return EXIT_PASSED
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from conformance.integrity import verify_folder
+
+    v = verify_folder(args.folder, args.key)
+    for problem in v.problems:
+        print(f"FAIL  {problem}")
+    for name in v.changed:
+        print(f"FAIL  changed: {name}")
+    for name in v.missing:
+        print(f"FAIL  missing: {name}")
+    for name in v.extra:
+        print(f"FAIL  not in the manifest: {name}")
+    if v.signature == "valid":
+        how = "with the given public key" if args.key else "with the key embedded in it (integrity only)"
+        print(f"OK    signature valid {how}; key thumbprint {v.signer}")
+    elif v.signature == "invalid":
+        print("FAIL  signature invalid")
+    else:
+        print("NOTE  manifest is not signed (use --sign-key when running)")
+    print("OK    every file matches manifest.json" if v.ok else "The folder was changed after the run.")
+    return EXIT_PASSED if v.ok else EXIT_FAILED
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from conformance.diff import diff_results, render_text
+    from conformance.results import read_json
+
+    try:
+        old, new = read_json(args.old / "results.json"), read_json(args.new / "results.json")
+    except (OSError, ValueError) as exc:
+        return _fail(ConfigError(f"cannot read results: {exc}", "give two output folders"))
+    print(render_text(diff_results(old, new)))
+    return EXIT_PASSED
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Conformance suite for Skatteetaten's Trekkpålegg API.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -214,6 +314,17 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check configuration, credentials, clock and reachability; no checks",
                             description="Find what is wrong with the setup before running the suite.")
     _add_settings_options(doctor)
+    report = sub.add_parser("report", help="re-render report.html/report.pdf from an output folder (offline)")
+    report.add_argument("folder", type=Path)
+    report.add_argument("--lang", choices=("nb", "en"))
+    report.add_argument("--no-pdf", action="store_true")
+    report.add_argument("--sign-key", type=Path, help="sign the new manifest (PEM RSA key)")
+    verify = sub.add_parser("verify", help="check an output folder against its manifest (and signature)")
+    verify.add_argument("folder", type=Path)
+    verify.add_argument("--key", type=Path, help="public key (PEM) the signature must verify with")
+    diff = sub.add_parser("diff", help="what changed per requirement between two output folders")
+    diff.add_argument("old", type=Path)
+    diff.add_argument("new", type=Path)
     mock = sub.add_parser("mock", help="the bundled mock (Maskinporten + Trekkpålegg API)")
     mock_sub = mock.add_subparsers(dest="mock_command", required=True)
     serve = mock_sub.add_parser("serve", help="serve the mock over HTTP until Ctrl-C")
@@ -238,6 +349,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args, extra)
+        if args.command == "report":
+            return cmd_report(args)
+        if args.command == "verify":
+            return cmd_verify(args)
+        if args.command == "diff":
+            return cmd_diff(args)
         if args.command == "doctor":
             return cmd_doctor(args)
         if args.command == "mock" and args.mock_command == "serve":

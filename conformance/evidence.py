@@ -46,8 +46,11 @@ class Redactor:
         text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
         if len(text) < 8:  # too short to be a secret worth matching, and too likely to match by chance
             return
+        variants = {text, urllib.parse.quote(text, safe=""), urllib.parse.quote_plus(text)}
+        if "-----BEGIN" in text:  # every line of key material, so a partial copy is caught too
+            variants |= {line.strip() for line in text.splitlines() if len(line.strip()) >= 40}
         with self._lock:
-            for variant in {text, urllib.parse.quote(text, safe=""), urllib.parse.quote_plus(text)}:
+            for variant in variants:
                 self._secrets[variant] = label
 
     @property

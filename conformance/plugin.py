@@ -10,9 +10,10 @@ Tag a check with ``@pytest.mark.requirement("ID")`` to have it in the report.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import importlib.metadata
 import platform
-import sys
 import uuid
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ class ConformanceRun:
         self.run_id = uuid.uuid4().hex[:8]
         self.result: Any = None
         self.output_dir: Path | None = None
+        self.written: Any = None  # outputs.WriteReport: PDF outcome and leak-scan findings
         self.interrupted = False
 
     # -- collection ------------------------------------------------------------------------------
@@ -197,9 +199,26 @@ class ConformanceRun:
             checks.append(CheckResult(o.nodeid, o.name, o.requirements, status, message, round(o.duration, 3),
                                       rec.warnings, rec.steps, exchanges, o.error_kind))
         kind = settings.target
+        merged_from: list[str] = []
+        if settings.rerun_failed:  # carry over what was not re-run, marked with its run id
+            from conformance.results import read_json
+
+            previous = read_json(settings.rerun_failed / "results.json")
+            rerun = {c.nodeid for c in checks}
+            for old in previous.checks:
+                if old.nodeid not in rerun:
+                    old.run_id = old.run_id or previous.run_id
+                    checks.append(old)
+            merged_from = [previous.run_id, *previous.merged_from]
         requirements = aggregate(catalogue, checks, settings.lang, kind)
+        waivers: list[dict[str, Any]] = []
+        if settings.waivers:
+            from conformance.waivers import apply_waivers, load_waivers
+
+            known = {r.id for r in requirements}
+            waivers = apply_waivers(requirements, load_waivers(settings.waivers, known), dt.date.today())
         run_error = None
-        env_errors = [c for c in checks if c.error_kind in ("environment", "config")]
+        env_errors = [c for c in checks if c.error_kind in ("environment", "config") and not c.run_id]
         if env_errors:
             first = env_errors[0]
             run_error = {"kind": first.error_kind or "tool", "message": first.message}
@@ -209,7 +228,7 @@ class ConformanceRun:
                 spec = self.session.spec.identity()
             except ConformanceToolError as exc:
                 spec = {"error": exc.one_line()}
-        return RunResult(
+        result = RunResult(
             run_id=self.run_id,
             started=self.started.isoformat(timespec="seconds"),
             finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -219,27 +238,41 @@ class ConformanceRun:
             target={"kind": kind, "embedded_mock": settings.embedded_mock, "base_url": settings.base_url,
                     "token_url": settings.token_url, "issuer": settings.issuer, "org": settings.org,
                     "empty_org": settings.empty_org, "authentication": settings.auth_alternative,
-                    "credential": settings.credential_kind,
+                    "credential": settings.credential_kind, "client_id": settings.client_id,
                     "mock_faults": list(settings.mock_fault)},
             spec=spec,
             requirements=requirements,
             checks=checks,
-            environment={"python": platform.python_version(), "platform": platform.platform(),
-                         "executable": Path(sys.executable).name, "argv": self.config.invocation_params.args
-                         and [str(a) for a in self.config.invocation_params.args if not str(a).startswith("-W")]},
+            environment=_environment(self.config, settings),
             error=run_error,
+            meta=dict(settings.report),
+            settings=settings.redacted(),
+            waivers=waivers,
+            merged_from=merged_from,
         )
+        if settings.baseline:
+            from conformance.diff import diff_results
+            from conformance.results import read_json
+
+            result.baseline = diff_results(read_json(settings.baseline / "results.json"), result)
+        return result
 
     def write_outputs(self, result: Any) -> Path:
-        from conformance.report.html import write_html
-        from conformance.results import write_json, write_junit
+        from conformance.outputs import inputs_digests, write_run
+        from conformance.requirements import load_catalogue
 
         settings = self.settings or Settings()
         out = settings.out or Path("reports") / f"{self.started.strftime('%Y%m%dT%H%M%SZ')}-{self.run_id}"
-        out.mkdir(parents=True, exist_ok=True)
-        write_json(result, out / "results.json")
-        write_junit(result, out / "junit.xml")
-        write_html(result, out / "report.html")
+        evidence = self.session.evidence if self.session else None
+        spec_text = None
+        if self.session is not None:
+            with contextlib.suppress(ConformanceToolError):
+                spec_text = self.session.spec.text
+        self.written = write_run(
+            result, out, evidence.exchanges if evidence else [], secrets=evidence.redactor.secrets if evidence else [],
+            pseudonymise=not settings.no_pseudonymise, pdf=not settings.no_pdf, sign_key=settings.sign_key,
+            inputs=inputs_digests(spec_text, load_catalogue().text, settings.config),
+            carry_from=settings.rerun_failed)
         return out
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -319,3 +352,17 @@ def liste(sbs_session: Any, maskinporten_token: Any) -> list[dict[str, Any]]:
         pytest.skip(f"no test data yet for organisation {sbs_session.settings.org} (ask Skatteetaten to create "
                     "test trekkpålegg)")
     return items
+
+
+PACKAGES = ("sbs-conformance", "pytest", "httpx", "pyjwt", "cryptography", "jsonschema", "schemathesis", "hypothesis",
+            "jinja2", "starlette", "uvicorn", "pyyaml", "python-stdnum", "weasyprint")
+
+
+def _environment(config: pytest.Config, settings: Settings) -> dict[str, Any]:
+    versions = {}
+    for name in PACKAGES:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions[name] = importlib.metadata.version(name)
+    return {"python": platform.python_version(), "platform": platform.platform(), "packages": versions,
+            "seed": 1 if settings.embedded_mock else None,
+            "options": [str(a) for a in config.invocation_params.args if not str(a).startswith("-W")]}

@@ -18,7 +18,7 @@ from typing import Any
 from conformance.requirements import Catalogue
 
 FORMAT = "sbs-conformance/results/1"
-STATUSES = ("passed", "failed", "warning", "skipped", "error", "not_run")
+STATUSES = ("passed", "failed", "warning", "waived", "skipped", "error", "not_run")
 VERDICTS = ("passed", "failed", "error", "interrupted")
 VERDICT_RULE_EN = ("The run passes only if no requirement of severity 'required' failed or ended in error. "
                    "Recommended requirements that are not met give warnings; informational ones never fail.")
@@ -41,6 +41,8 @@ class CheckResult:
     steps: list[str] = field(default_factory=list)
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     error_kind: str | None = None  # "config" or "environment" for status error
+    evidence: str | None = None  # relative path of the check's HAR file
+    run_id: str | None = None  # set when the result was carried over from an earlier run
 
 
 @dataclass
@@ -52,6 +54,8 @@ class RequirementResult:
     status: str
     checks: list[str]
     reason: str = ""
+    hint: str = ""
+    waiver: dict[str, str] | None = None
 
 
 @dataclass
@@ -68,6 +72,11 @@ class RunResult:
     checks: list[CheckResult]
     environment: dict[str, Any] = field(default_factory=dict)
     error: dict[str, str] | None = None  # the cause and hint of a run that could not complete
+    meta: dict[str, str] = field(default_factory=dict)  # [report] keys: vendor, system, contact, ...
+    settings: dict[str, Any] = field(default_factory=dict)  # the configuration used, redacted
+    waivers: list[dict[str, Any]] = field(default_factory=list)  # every waiver and what became of it
+    merged_from: list[str] = field(default_factory=list)  # run ids whose results were carried over
+    baseline: dict[str, Any] | None = None  # changes against a baseline run
     format: str = FORMAT
 
     @property
@@ -113,7 +122,7 @@ def aggregate(catalogue: Catalogue, checks: list[CheckResult], lang: str, target
         elif status == "skipped":
             reason = "; ".join(sorted({c.message for c in own if c.message}))
         out.append(RequirementResult(req.id, req.title(lang), req.severity, req.source, status,
-                                     [c.nodeid for c in own], reason))
+                                     [c.nodeid for c in own], reason, req.hint(lang)))
     # A vendor's own requirement ids (not in the catalogue) are listed after it, as required ones.
     for extra in dict.fromkeys(i for c in checks for i in c.requirements if catalogue.get(i) is None):
         own = [c for c in checks if extra in c.requirements]

@@ -66,6 +66,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("mock_fault", "embedded mock only: turn on a fault switch (repeatable), to see a failing report",
            multiple=True),
     Option("mock_size", "embedded mock only: trekkpålegg in the generated organisation", kind=int),
+    Option("waivers", "YAML file of approved, expiring waivers (id, reason, expires, approved_by)", kind=Path),
+    Option("sign_key", "PEM RSA key to sign manifest.json (detached JWS)", kind=Path),
+    Option("no_pseudonymise", "keep real personal numbers in evidence/ (internal use; never in the report)",
+           flag=True),
+    Option("no_pdf", "do not write report.pdf", flag=True),
+    Option("baseline", "earlier output folder to compare with (shown in the report)", kind=Path),
+    Option("rerun_failed", "earlier output folder: re-run only its failed/errored checks and merge", kind=Path),
 )
 OPTION_NAMES = {o.name for o in OPTIONS}
 SECTIONS = {"report"}  # TOML tables with their own keys (report metadata)
@@ -98,6 +105,12 @@ class Settings:
     concurrency: int = 4
     mock_fault: tuple[str, ...] = ()
     mock_size: int = 2000
+    waivers: Path | None = None
+    sign_key: Path | None = None
+    no_pseudonymise: bool = False
+    no_pdf: bool = False
+    baseline: Path | None = None
+    rerun_failed: Path | None = None
     config: Path | None = None
     report: Mapping[str, str] = field(default_factory=dict)
     embedded: bool = False  # set once the embedded mock runs and its URLs are filled in
@@ -230,6 +243,15 @@ def _validated(s: Settings) -> Settings:
             path = getattr(s, name)
             if path and not Path(path).is_file():
                 raise ConfigError(f"--{name} file not found: {path}", "check the path")
+    for name in ("waivers", "sign_key"):
+        path = getattr(s, name)
+        if path and not Path(path).is_file():
+            raise ConfigError(f"--{name.replace('_', '-')} file not found: {path}", "check the path")
+    for name in ("baseline", "rerun_failed"):
+        path = getattr(s, name)
+        if path and not (Path(path) / "results.json").is_file():
+            raise ConfigError(f"--{name.replace('_', '-')} {path} holds no results.json",
+                              "give an output folder of an earlier run")
         if s.target == "test" and any(h in f"{s.issuer} {s.token_url} {s.base_url}" for h in PROD_HOSTS):
             raise ConfigError("production URLs given with --target test",
                               "test uses https://test.maskinporten.no/ and https://api-test.sits.no")

@@ -20,9 +20,14 @@ class Requirement:
     severity: str
     source: str
     applies_to: tuple[str, ...]
+    hint_nb: str = ""
+    hint_en: str = ""
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_nb
+
+    def hint(self, lang: str) -> str:
+        return self.hint_en if lang == "en" else self.hint_nb
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ def load_catalogue(profile: str = "trekkpaalegg") -> Catalogue:
     reqs = []
     for entry in data["requirements"]:
         req = Requirement(entry["id"], entry["title_nb"], entry["title_en"], entry["severity"], entry["source"],
-                          tuple(entry["applies_to"]))
+                          tuple(entry["applies_to"]), entry.get("hint_nb", ""), entry.get("hint_en", ""))
         if req.severity not in SEVERITIES or not set(req.applies_to) <= set(TARGETS) or not req.source.startswith(
                 "https://"):
             raise ValueError(f"catalogue {profile}: bad entry {req.id}")

@@ -1,0 +1,31 @@
+"""report.pdf: WeasyPrint renders the same template with print CSS (A4, running header, "Side X av Y").
+
+WeasyPrint is the optional ``[pdf]`` extra and needs Pango from the operating system; when either is
+missing, :class:`PdfUnavailable` says how to get it and the HTML report is still written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conformance.report.html import render_html
+from conformance.results import RunResult
+
+INSTALL_HINT = ('pip install "sbs-conformance[pdf]" and the Pango libraries (Debian/Ubuntu: apt-get install '
+                "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; macOS: brew install pango), "
+                "then: sbs-conformance report <folder>")
+
+
+class PdfUnavailable(Exception):
+    pass
+
+
+def write_pdf(result: RunResult, path: Path, lang: str | None = None) -> Path:
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:  # OSError: WeasyPrint installed, Pango missing
+        raise PdfUnavailable(f"PDF not written ({type(exc).__name__}: {str(exc).splitlines()[0][:120]}); "
+                             f"to get it: {INSTALL_HINT}") from exc
+    html = render_html(result, lang, pdf=True)
+    weasyprint.HTML(string=html, base_url=str(path.parent)).write_pdf(path)
+    return path
