@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -36,6 +37,13 @@ class WriteReport:
     leaks: list[str] = field(default_factory=list)  # "file: label", never the value
 
 
+def _learn(pseudo: Pseudonymiser, body: str) -> None:
+    """Remember the personal values of a JSON body (non-JSON bodies are matched by pattern later)."""
+    if body[:1] in "[{":
+        with contextlib.suppress(ValueError):
+            pseudo.learn(json.loads(body))
+
+
 def _slug(nodeid: str) -> str:
     name = nodeid.split("::")[-1]
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:80] or "check"
@@ -47,10 +55,8 @@ def _headers(headers: dict[str, str], pseudo: Pseudonymiser) -> list[dict[str, s
 
 def _body(text: str, pseudo: Pseudonymiser) -> str:
     if text[:1] in "[{":
-        try:
+        with contextlib.suppress(ValueError):
             return json.dumps(pseudo.json(json.loads(text)), ensure_ascii=False)
-        except ValueError:
-            pass
     return pseudo.text(text)
 
 
@@ -120,12 +126,7 @@ def write_renderings(result: RunResult, folder: Path, *, pdf: bool = True,
         pseudo = Pseudonymiser()
         for path in sorted((folder / EVIDENCE_DIR).glob("*.json")):
             for entry in json.loads(path.read_text(encoding="utf-8"))["log"]["entries"]:
-                text = entry["response"]["content"].get("text") or ""
-                if text[:1] in "[{":
-                    try:
-                        pseudo.learn(json.loads(text))
-                    except ValueError:
-                        pass
+                _learn(pseudo, entry["response"]["content"].get("text") or "")
     from conformance.report.html import write_html
 
     report = WriteReport(folder)
@@ -165,12 +166,8 @@ def write_run(result: RunResult, folder: Path, exchanges: list[Exchange], *, sec
                 c.evidence = name
     pseudo = Pseudonymiser(enabled=True)
     for e in exchanges:
-        for body in (e.response_body, e.request_body):
-            if body[:1] in "[{":
-                try:
-                    pseudo.learn(json.loads(body))
-                except ValueError:
-                    pass
+        _learn(pseudo, e.response_body)
+        _learn(pseudo, e.request_body)
     # Evidence keeps real values only with --no-pseudonymise (internal use); nothing else ever does.
     evidence_pseudo = pseudo if pseudonymise else Pseudonymiser(enabled=False)
     write_evidence(folder, exchanges, result, evidence_pseudo)

@@ -7,6 +7,7 @@ filters are pure CSS (radio buttons), bodies are collapsible ``<details>``. Exch
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,8 @@ def _environment() -> jinja2.Environment:
 
 def _pretty(text: str) -> str:
     if text[:1] in "[{":
-        try:
+        with contextlib.suppress(ValueError):
             text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-        except ValueError:
-            pass
     return text if len(text) <= BODY_CAP else text[:BODY_CAP] + f"\n… ({len(text) - BODY_CAP} more characters)"
 
 
