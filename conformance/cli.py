@@ -210,11 +210,9 @@ def cmd_mock_serve(args: argparse.Namespace) -> int:
     print("Run the suite against it:")
     print(f"  {PROG} run {common} --client-id {kid_client.client_id} --key {kid_files['key']} --kid {kid_client.kid}")
     print(f"  {PROG} run {common} --client-id {x5c_client.client_id} --key {x5c_files['key']} "
-          f"--cert {x5c_files['cert']}")
-    print("Press Ctrl-C to stop.", flush=True)
-    sock.close()
+          f"--cert {x5c_files['cert']}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        serve_forever(state, args.host, int(origin.rsplit(":", 1)[1]))
+        serve_forever(state, sock)
     return EXIT_PASSED
 
 

@@ -58,6 +58,11 @@ class Redactor:
         with self._lock:
             return list(self._secrets)
 
+    def labelled(self) -> dict[str, str]:
+        """Every registered secret with its label (what kind of secret it is)."""
+        with self._lock:
+            return dict(self._secrets)
+
     def text(self, value: str) -> str:
         with self._lock:
             items = sorted(self._secrets.items(), key=lambda kv: -len(kv[0]))
@@ -81,6 +86,15 @@ class Redactor:
             return urllib.parse.urlencode(
                 [(k, REDACTED if k.lower() in SECRET_NAMES else self.text(v)) for k, v in pairs])
         return self.text(raw)
+
+    def reapply(self, e: Exchange) -> None:
+        """Redact an already recorded exchange again with every secret registered since (before writing)."""
+        e.url = self.text(e.url)
+        e.request_headers = {k: self.text(v) for k, v in e.request_headers.items()}
+        e.response_headers = {k: self.text(v) for k, v in e.response_headers.items()}
+        e.request_body = self.text(e.request_body)
+        e.response_body = self.text(e.response_body)
+        e.error = self.text(e.error) if e.error else None
 
     def _json(self, value: Any) -> Any:
         if isinstance(value, dict):

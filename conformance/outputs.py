@@ -15,13 +15,13 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from conformance import __version__
-from conformance.evidence import Exchange
+from conformance.evidence import Exchange, Redactor
 from conformance.integrity import write_manifest
 from conformance.privacy import Pseudonymiser
 from conformance.results import RunResult, write_json, write_junit
@@ -151,10 +151,16 @@ def inputs_digests(spec_text: str | None, catalogue_text: str, config: Path | No
             "config": hashlib.sha256(config.read_bytes()).hexdigest() if config and config.is_file() else None}
 
 
-def write_run(result: RunResult, folder: Path, exchanges: list[Exchange], *, secrets: Iterable[str],
+def write_run(result: RunResult, folder: Path, exchanges: list[Exchange], *, redactor: Redactor,
               pseudonymise: bool = True, pdf: bool = True, sign_key: Path | None = None,
               inputs: dict[str, str | None] | None = None, carry_from: Path | None = None) -> WriteReport:
     folder.mkdir(parents=True, exist_ok=True)
+    # Last value-layer pass with every secret registered during the run, before anything is written.
+    for e in exchanges:
+        redactor.reapply(e)
+    for c in result.checks:
+        c.message = redactor.text(c.message)
+        c.exchanges = [{**x, "url": redactor.text(str(x.get("url", "")))} for x in c.exchanges]
     if carry_from is not None:  # evidence of results carried over from an earlier run
         import shutil
 
@@ -176,7 +182,7 @@ def write_run(result: RunResult, folder: Path, exchanges: list[Exchange], *, sec
     report = write_renderings(shown, folder, pdf=pdf, pseudo=pseudo)
     result.checks = shown.checks  # keep the evidence links for the caller
     write_manifest(folder, result.run_id, inputs or {}, sign_key)
-    report.leaks = leak_scan(folder, secrets, pseudo.raw_values, skip_evidence_personal=not pseudonymise)
+    report.leaks = leak_scan(folder, redactor.labelled(), pseudo.raw_values, skip_evidence_personal=not pseudonymise)
     return report
 
 
@@ -192,17 +198,19 @@ def _text_of(path: Path) -> str:
     return path.read_bytes().decode("utf-8", "replace")
 
 
-def leak_scan(folder: Path, secrets: Iterable[str], personal: Iterable[str],
+def leak_scan(folder: Path, secrets: Mapping[str, str] | Iterable[str], personal: Iterable[str],
               skip_evidence_personal: bool = False) -> list[str]:
-    """Files (with what was found, never the value) that contain a secret or a personal value."""
-    secrets = [s for s in set(secrets) if len(s) >= 8]
+    """Files (with what kind was found, never the value) that contain a secret or a personal value."""
+    labels = dict(secrets) if isinstance(secrets, Mapping) else dict.fromkeys(secrets, "secret")
+    labels = {s: label for s, label in labels.items() if len(s) >= 8}
     personal = [p for p in set(personal) if len(p) >= 9]
     found = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         text = _text_of(path)
         rel = path.relative_to(folder).as_posix()
-        if any(s in text for s in secrets):
-            found.append(f"{rel}: a registered secret")
+        kinds = sorted({label for s, label in labels.items() if s in text})
+        if kinds:
+            found.append(f"{rel}: a registered secret ({', '.join(kinds)})")
         in_evidence = rel.startswith(f"{EVIDENCE_DIR}/")
         if not (in_evidence and skip_evidence_personal) and any(
                 re.search(rf"(?<![0-9]){re.escape(p)}(?![0-9])", text) for p in personal):

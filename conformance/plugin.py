@@ -258,6 +258,7 @@ class ConformanceRun:
         return result
 
     def write_outputs(self, result: Any) -> Path:
+        from conformance.evidence import Redactor
         from conformance.outputs import inputs_digests, write_run
         from conformance.requirements import load_catalogue
 
@@ -269,7 +270,7 @@ class ConformanceRun:
             with contextlib.suppress(ConformanceToolError):
                 spec_text = self.session.spec.text
         self.written = write_run(
-            result, out, evidence.exchanges if evidence else [], secrets=evidence.redactor.secrets if evidence else [],
+            result, out, evidence.exchanges if evidence else [], redactor=evidence.redactor if evidence else Redactor(),
             pseudonymise=not settings.no_pseudonymise, pdf=not settings.no_pdf, sign_key=settings.sign_key,
             inputs=inputs_digests(spec_text, load_catalogue().text, settings.config),
             carry_from=settings.rerun_failed)

@@ -69,14 +69,17 @@ def test_external_mock_with_pkcs12_and_systembruker(served, tmp_path, monkeypatc
     state, running = served
     creds = register_client(state, "991825827", use_x5c=True, systemuser_orgs=(GENERATED_ORG,))
     p12 = tmp_path / "virksomhet.p12"
+    password = "Xq7-vinter-2026!"
     p12.write_bytes(pkcs12.serialize_key_and_certificates(b"v", creds.private_key, creds.chain[0],
-                                                          list(creds.chain[1:]), BestAvailableEncryption(b"hemmelig")))
-    monkeypatch.setenv("SBS_CONFORMANCE_PKCS12_PASSWORD", "hemmelig")
+                                                          list(creds.chain[1:]),
+                                                          BestAvailableEncryption(password.encode())))
+    monkeypatch.setenv("SBS_CONFORMANCE_PKCS12_PASSWORD", password)
     code, results, output = run_cli("run", *_target(running, GENERATED_ORG), "--systemuser", "--client-id",
                                     creds.client_id, "--pkcs12", str(p12), "--out", str(tmp_path / "out"))
     _assert_passed(code, results, output)
     assert results["target"]["authentication"].startswith("alternativ 2")
-    assert "hemmelig" not in (tmp_path / "out" / "results.json").read_text()
+    for name in ("results.json", "report.html", "junit.xml"):
+        assert password not in (tmp_path / "out" / name).read_text()
 
 
 def test_embedded_run_in_english_with_empty_org_as_target(tmp_path):

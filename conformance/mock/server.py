@@ -66,7 +66,19 @@ def serve(state: MockState, host: str = "127.0.0.1", port: int = 0, *, ssl_certf
         sock.close()
 
 
-def serve_forever(state: MockState, host: str, port: int) -> None:
-    sock = _bind(host, port)
-    state.set_origin(f"http://{host}:{sock.getsockname()[1]}")
-    uvicorn.Server(uvicorn.Config(create_app(state), log_level="info", lifespan="off")).run(sockets=[sock])
+class _AnnouncingServer(uvicorn.Server):
+    """Prints a line once it really listens, so whoever waits for that line can connect at once."""
+
+    def __init__(self, config: uvicorn.Config, ready_line: str) -> None:
+        super().__init__(config)
+        self.ready_line = ready_line
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        print(self.ready_line, flush=True)
+
+
+def serve_forever(state: MockState, sock: socket.socket, ready_line: str = "Press Ctrl-C to stop.") -> None:
+    """Serve on an already bound socket until interrupted; ``state.set_origin`` must have been called."""
+    config = uvicorn.Config(create_app(state), log_level="warning", lifespan="off")
+    _AnnouncingServer(config, ready_line).run(sockets=[sock])

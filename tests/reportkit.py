@@ -1,0 +1,52 @@
+"""Builders for report tests: a RunResult with exchanges and evidence, made without a server."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from conformance.evidence import Evidence
+from conformance.requirements import load_catalogue
+from conformance.results import CheckResult, RunResult, aggregate, verdict
+
+FNR = "01818012337"  # synthetic, valid control digits
+KONTO = "70213997155"
+KID = "6487719756"
+
+
+def recorded_evidence(n_exchanges: int = 3, planted: dict[str, str] | None = None) -> Evidence:
+    """Exchanges recorded through the real hooks; response bodies carry personal data (and plants)."""
+    evidence = Evidence()
+    planted = planted or {}
+    body = [{"trekkid": "10001", "skyldner": FNR, "betalingsinformasjon": {"kontonummer": KONTO, "kidnummer": KID},
+             "notat": planted.get("notat", "")}]
+    http = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(
+        200, json=body, headers={"x-debug": planted.get("header", "-")})), event_hooks=evidence.event_hooks())
+    for i in range(n_exchanges):
+        check = "test_list.py::test_list_is_json_array" if i % 2 else "test_auth.py::test_no_token_gives_401"
+        with evidence.check(check):
+            http.get(f"https://api.example/api/trekkpaalegg/v1?x={planted.get('url', '')}",
+                     headers={"Authorization": f"Bearer {planted.get('token', 'tok')}"})
+    return evidence
+
+
+def result_for(evidence: Evidence, statuses: dict[str, str] | None = None, lang: str = "nb",
+               message: str = "expected 401 without token, got 200") -> RunResult:
+    statuses = statuses or {"test_auth.py::test_no_token_gives_401": "failed",
+                            "test_list.py::test_list_is_json_array": "passed"}
+    reqs = {"test_auth.py::test_no_token_gives_401": ["TP-AUTH-03"],
+            "test_list.py::test_list_is_json_array": ["TP-LIST-01"]}
+    checks = [CheckResult(n, n.split("::")[1], reqs[n], s, message if s == "failed" else "",
+                          exchanges=[e.summary() for e in evidence.for_check(n)]) for n, s in statuses.items()]
+    requirements = aggregate(load_catalogue(), checks, lang, "mock")
+    now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    return RunResult("run12345", now, now, verdict(requirements), lang, "0.1.0",
+                     {"kind": "test", "base_url": "https://api-test.sits.no", "token_url": "https://t/token",
+                      "issuer": "https://t/", "org": "310702641", "authentication": "alternativ 1",
+                      "credential": "registered key (kid)"},
+                     {"title": "Trekkpålegg API", "version": "1.4", "sha256": "a" * 64}, requirements, checks,
+                     environment={"python": "3.11", "platform": "Linux", "packages": {"httpx": "0.28.1"}},
+                     meta={"vendor": "Lønn & Personal AS", "system": "LønnPro", "system_version": "7.2",
+                           "contact": "Kari Nordmann"},
+                     settings={"target": "test", "org": "310702641"})

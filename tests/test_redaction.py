@@ -1,0 +1,77 @@
+"""Nothing secret or personal reaches any output: planted token, private key, fødselsnummer, kontonummer."""
+
+from __future__ import annotations
+
+import pytest
+from reportkit import FNR, KID, KONTO, recorded_evidence, result_for
+
+from conformance.maskinporten.certs import new_rsa_key, private_key_pem
+from conformance.outputs import leak_scan, write_run
+
+TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzY29wZSI6InNrYXR0ZWV0YXRlbjp0cmVra3BhYWxlZ2cifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+PEM = private_key_pem(new_rsa_key()).decode()
+PLAIN_SECRET = "opaque-access-token-0123456789"  # not JWT-shaped: only the value layer can catch it
+
+
+def planted_run(tmp_path, pseudonymise=True):
+    evidence = recorded_evidence(planted={"notat": f"echo {TOKEN} {PEM} {PLAIN_SECRET} person {FNR} konto {KONTO}",
+                                          "header": PLAIN_SECRET, "url": PLAIN_SECRET, "token": PLAIN_SECRET})
+    for secret, label in ((TOKEN, "access_token"), (PEM, "private-key"), (PLAIN_SECRET, "access_token")):
+        evidence.redactor.register(secret, label)
+    result = result_for(evidence, message=f"skyldner {FNR} had konto {KONTO}")
+    report = write_run(result, tmp_path, evidence.exchanges, redactor=evidence.redactor,
+                       pseudonymise=pseudonymise, pdf=bool(__import__("importlib").util.find_spec("weasyprint")))
+    return report
+
+
+def _all_text(folder):
+    from conformance.outputs import _text_of
+
+    return {p.relative_to(folder).as_posix(): _text_of(p) for p in folder.rglob("*") if p.is_file()}
+
+
+def test_planted_secrets_and_personal_data_reach_no_output(tmp_path):
+    report = planted_run(tmp_path)
+    assert report.leaks == []
+    files = _all_text(tmp_path)
+    assert {"results.json", "junit.xml", "report.html", "manifest.json"} <= set(files)
+    assert any(f.startswith("evidence/") for f in files)
+    pem_line = PEM.splitlines()[5]
+    for name, text in files.items():
+        for value in (TOKEN, PLAIN_SECRET, pem_line, FNR, KONTO, KID):
+            assert value not in text, f"{value[:12]}... found in {name}"
+    evidence_text = "".join(t for n, t in files.items() if n.startswith("evidence/"))
+    assert "fnr-" in evidence_text and "konto-" in evidence_text and "kid-" in evidence_text
+    assert "[REDACTED" in evidence_text
+
+
+def test_pseudonyms_are_stable_across_calls(tmp_path):
+    planted_run(tmp_path)
+    import json
+    import re
+
+    entries = [e for p in (tmp_path / "evidence").glob("*.json") for e in json.loads(p.read_text())["log"]["entries"]]
+    pseudonyms = {re.search(r'"skyldner": "(fnr-[0-9a-f]+)"', e["response"]["content"]["text"]).group(1)
+                  for e in entries}
+    assert len(entries) == 3 and len(pseudonyms) == 1
+
+
+def test_no_pseudonymise_keeps_values_in_evidence_only(tmp_path):
+    report = planted_run(tmp_path, pseudonymise=False)
+    assert report.leaks == []
+    files = _all_text(tmp_path)
+    assert any(FNR in t for n, t in files.items() if n.startswith("evidence/"))
+    for name, text in files.items():
+        if not name.startswith("evidence/"):
+            assert FNR not in text and KONTO not in text, name
+        assert PLAIN_SECRET not in text and TOKEN not in text  # secrets never, in any mode
+
+
+@pytest.mark.parametrize("planted, label", [(PLAIN_SECRET, "secret"), (FNR, "personal")])
+def test_leak_scan_finds_a_planted_value(tmp_path, planted, label):
+    (tmp_path / "evidence").mkdir()
+    (tmp_path / "report.html").write_text(f"<p>{planted}</p>")
+    found = leak_scan(tmp_path, {PLAIN_SECRET: "access_token"}, [FNR])
+    assert found and found[0].startswith("report.html") and label in found[0] and planted not in found[0]
+    if label == "secret":
+        assert "(access_token)" in found[0]

@@ -1,0 +1,127 @@
+"""The report: structure of the model's renderings, size caps, PDF contents, re-rendering."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from html.parser import HTMLParser
+
+import pytest
+from reportkit import recorded_evidence, result_for
+
+from conformance.outputs import write_run
+from conformance.report.html import INLINE_EXCHANGES, render_html
+from conformance.requirements import load_catalogue
+from conftest import run_cli
+
+NEED_PDF = os.environ.get("CI") == "true"  # CI installs WeasyPrint and Pango; elsewhere the PDF may be absent
+
+
+class Sections(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: list[str] = []
+        self.ids: set[str] = set()
+        self.tags: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.add(tag)
+        if tag == "section":
+            self.sections.append(a.get("id", ""))
+        if "id" in a:
+            self.ids.add(a["id"])
+        for key in ("src", "href"):
+            if key in a:
+                self.links.append(a[key])
+
+
+def test_html_sections_in_the_required_order():
+    html = render_html(result_for(recorded_evidence()))
+    parser = Sections()
+    parser.feed(html)
+    assert parser.sections == ["cover", "summary", "requirements", "checks", "appendix"]
+    assert "script" not in parser.tags and "link" not in parser.tags and "img" not in parser.tags
+    assert all(not link.startswith(("http:", "//")) or link.startswith("https://") for link in parser.links)
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+
+
+def test_cover_summary_matrix_and_appendix_contents():
+    html = render_html(result_for(recorded_evidence()))
+    for text in ("Lønn &amp; Personal AS", "LønnPro 7.2", "Kari Nordmann", "https://api-test.sits.no",
+                 "alternativ 1", "run12345", "Resultat: Ikke bestått", "a" * 64, "Feil og mangler",
+                 "expected 401 without token, got 200", "Slik retter du", "Godkjenning", "Signatur"):
+        assert text in html, text
+    rows = re.findall(r'<tr class="row-[a-z_]+"><td class="mono id">([A-Z0-9-]+)</td>', html)
+    assert rows == load_catalogue().ids  # every requirement, not_run included
+    assert html.index('id="problems"') < html.index("TP-AUTH-03</strong>") < html.index('id="requirements"')
+
+
+def test_english_labels():
+    html = render_html(result_for(recorded_evidence(), lang="en"), "en")
+    assert "Errors and shortcomings" in html and "Verdict: Failed" in html and "How to fix" in html
+
+
+def test_bodies_are_capped_and_linked(tmp_path):
+    evidence = recorded_evidence(n_exchanges=60)
+    result = result_for(evidence)
+    write_run(result, tmp_path, evidence.exchanges, redactor=evidence.redactor, pdf=False)
+    html = (tmp_path / "report.html").read_text()
+    assert html.count("<details>") == 2 * INLINE_EXCHANGES  # two checks, capped each
+    assert html.count('href="evidence/') >= 2
+    har = json.loads((tmp_path / result.checks[0].evidence).read_text())
+    assert har["log"]["version"] == "1.2" and len(har["log"]["entries"]) == 30
+
+
+@pytest.mark.skipif(not NEED_PDF and not __import__("importlib").util.find_spec("weasyprint"),
+                    reason="WeasyPrint not installed (the [pdf] extra)")
+def test_pdf_pages_text_and_embedded_fonts(tmp_path):
+    from pypdf import PdfReader
+
+    evidence = recorded_evidence()
+    report = write_run(result_for(evidence), tmp_path, evidence.exchanges, redactor=evidence.redactor)
+    assert report.pdf is not None, report.pdf_problem
+    reader = PdfReader(tmp_path / "report.pdf")
+    pages = len(reader.pages)
+    text = [p.extract_text() for p in reader.pages]
+    assert pages >= 3
+    assert f"Side 1 av {pages}" in text[0] and f"Side {pages} av {pages}" in text[-1]
+    assert "Oppsummering av test" in text[0] and "Ikke bestått" in text[0]
+    assert "Feil og mangler" in "".join(text) and "Signatur" in text[-1]
+    fonts = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            assert "/FontFile2" in descriptor, "font not embedded"
+            fonts.add(str(font.get_object()["/BaseFont"]))
+    assert any("DejaVu" in f for f in fonts)
+
+
+def test_missing_weasyprint_still_writes_html_and_says_how(tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_weasyprint(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_weasyprint)
+    evidence = recorded_evidence()
+    report = write_run(result_for(evidence), tmp_path, evidence.exchanges, redactor=evidence.redactor)
+    assert report.pdf is None and "libpango" in report.pdf_problem and "sbs-conformance[pdf]" in report.pdf_problem
+    assert (tmp_path / "report.html").exists() and not (tmp_path / "report.pdf").exists()
+
+
+def test_report_command_rerenders_in_english_offline(tmp_path):
+    out = tmp_path / "out"
+    code, _, output = run_cli("run", "--mock-fault", "ignore-accept", "--no-pdf", "--out", str(out))
+    assert code == 1, output
+    code, _, output = run_cli("report", str(out), "--lang", "en", "--no-pdf")
+    assert code == 0, output
+    html = (out / "report.html").read_text()
+    assert "Errors and shortcomings" in html and "An unsupported Accept header gets 406" in html
+    assert run_cli("verify", str(out))[0] == 0  # the manifest was rewritten
