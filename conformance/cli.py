@@ -143,12 +143,17 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     _print_summary(run.result, run.output_dir, run.written)
-    if run.written is not None and run.written.leaks:
-        for leak in run.written.leaks:
+    return _final_code(run.result, run.written)
+
+
+def _final_code(result: Any, written: Any) -> int:
+    """The run's exit code; a leak found in the output overrides every verdict."""
+    if written is not None and written.leaks:
+        for leak in written.leaks:
             print(f"{PROG}: LEAK: {leak}", file=sys.stderr)
         print(f"{PROG}: hint: do not share this folder; report the leak as a bug in sbs-conformance", file=sys.stderr)
         return EXIT_LEAK
-    return _exit_code(run.result)
+    return _exit_code(result)
 
 
 def _rerun_selection(previous: Path, suite_dir: Path) -> list[str]:

@@ -155,11 +155,14 @@ def write_run(result: RunResult, folder: Path, exchanges: list[Exchange], *, red
               pseudonymise: bool = True, pdf: bool = True, sign_key: Path | None = None,
               inputs: dict[str, str | None] | None = None, carry_from: Path | None = None) -> WriteReport:
     folder.mkdir(parents=True, exist_ok=True)
+    result.environment = {**result.environment, "inputs": inputs or {}}
     # Last value-layer pass with every secret registered during the run, before anything is written.
     for e in exchanges:
         redactor.reapply(e)
     for c in result.checks:
         c.message = redactor.text(c.message)
+        c.steps = [redactor.text(x) for x in c.steps]
+        c.warnings = [redactor.text(x) for x in c.warnings]
         c.exchanges = [{**x, "url": redactor.text(str(x.get("url", "")))} for x in c.exchanges]
     if carry_from is not None:  # evidence of results carried over from an earlier run
         import shutil

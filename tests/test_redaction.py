@@ -75,3 +75,23 @@ def test_leak_scan_finds_a_planted_value(tmp_path, planted, label):
     assert found and found[0].startswith("report.html") and label in found[0] and planted not in found[0]
     if label == "secret":
         assert "(access_token)" in found[0]
+
+
+def test_a_leak_overrides_the_verdict_with_exit_4(capsys, tmp_path):
+    from conformance.cli import _final_code
+    from conformance.outputs import WriteReport
+
+    result = result_for(recorded_evidence(), statuses={"test_list.py::test_list_is_json_array": "passed"})
+    assert _final_code(result, WriteReport(tmp_path)) == 0
+    assert _final_code(result, WriteReport(tmp_path, leaks=["report.html: a registered secret (x)"])) == 4
+    assert "LEAK: report.html" in capsys.readouterr().err
+
+
+def test_secrets_in_steps_and_warnings_are_redacted(tmp_path):
+    evidence = recorded_evidence()
+    evidence.redactor.register(PLAIN_SECRET, "access_token")
+    result = result_for(evidence)
+    result.checks[0].steps = [f"used {PLAIN_SECRET}"]
+    result.checks[0].warnings = [f"saw {PLAIN_SECRET}"]
+    report = write_run(result, tmp_path, evidence.exchanges, redactor=evidence.redactor, pdf=False)
+    assert report.leaks == [] and PLAIN_SECRET not in (tmp_path / "results.json").read_text()
