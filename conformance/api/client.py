@@ -111,24 +111,23 @@ class TrekkpaaleggClient:
             yield from side.items
 
     def hent_versjon(self, trekkid: str, trekkversjon: int | str) -> Trekkpaalegg:
-        response = self.request(f"/{trekkid}/{trekkversjon}")
-        if response.status_code != 200:
-            raise ApiError(response)
-        body = _json(response)
-        if not isinstance(body, dict):
-            raise UnexpectedBody(f"version body is {type(body).__name__}, expected an object")
-        return body
+        return _body(self.request(f"/{trekkid}/{trekkversjon}"), dict, "version body", "an object")
 
     def _list(self, response: httpx.Response) -> list[Trekkpaalegg]:
-        if response.status_code != 200:
-            raise ApiError(response)
-        body = _json(response)
-        if not isinstance(body, list):
-            raise UnexpectedBody(f"list body is {type(body).__name__}, expected a JSON array")
-        return body
+        return _body(response, list, "list body", "a JSON array")
 
     def close(self) -> None:
         self._http.close()
+
+
+def _body(response: httpx.Response, kind: type, what: str, expected: str) -> Any:
+    """The JSON body of a 200 answer, of the expected kind; ApiError or UnexpectedBody otherwise."""
+    if response.status_code != 200:
+        raise ApiError(response)
+    body = _json(response)
+    if not isinstance(body, kind):
+        raise UnexpectedBody(f"{what} is {type(body).__name__}, expected {expected}")
+    return body
 
 
 def _json(response: httpx.Response) -> Any:
