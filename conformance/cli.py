@@ -307,6 +307,33 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_PASSED
 
 
+def cmd_client_check(args: argparse.Namespace, command: list[str]) -> int:
+    import datetime as dt
+
+    from conformance.clientcheck.results import write_client_report
+    from conformance.clientcheck.runner import run_scenario
+    from conformance.clientcheck.scenarios import SCENARIOS
+
+    if not command:
+        return _fail(ConfigError("no command given", "put the SBS command after --, e.g. -- java -jar sbs.jar"))
+    names = list(SCENARIOS) if not args.scenario or "all" in args.scenario else args.scenario
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        return _fail(ConfigError(f"unknown scenario {', '.join(unknown)}", f"choose from {', '.join(SCENARIOS)}"))
+    started = dt.datetime.now(dt.UTC)
+    runs = []
+    for name in names:
+        print(f"scenario {name}: {SCENARIOS[name].description}", flush=True)
+        run = run_scenario(SCENARIOS[name], command, tls=args.tls, timeout=args.timeout)
+        runs.append(run)
+        print(f"  {', '.join(f'poll {p.number}: exit {p.exit_code}' for p in run.polls)}; "
+              f"{len(run.traffic)} requests", flush=True)
+    out = args.out or Path("reports") / f"{started.strftime('%Y%m%dT%H%M%SZ')}-client"
+    result, written = write_client_report(runs, out, args.lang, command, started, pdf=not args.no_pdf)
+    _print_summary(result, out, written)
+    return _final_code(result, written)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Conformance suite for Skatteetaten's Trekkpålegg API.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -328,6 +355,14 @@ def build_parser() -> argparse.ArgumentParser:
     diff = sub.add_parser("diff", help="what changed per requirement between two output folders")
     diff.add_argument("old", type=Path)
     diff.add_argument("new", type=Path)
+    client = sub.add_parser("client-check", help="judge your own SBS: run its command against scenario mocks",
+                            description="Run your SBS command (after --) against the mock, scenario by scenario.")
+    client.add_argument("--scenario", action="append", help="scenario name, repeatable, or all (default)")
+    client.add_argument("--tls", action="store_true", help="serve HTTPS with a CA made for the run (SBS_CA_FILE)")
+    client.add_argument("--out", type=Path)
+    client.add_argument("--lang", choices=("nb", "en"), default="nb")
+    client.add_argument("--no-pdf", action="store_true")
+    client.add_argument("--timeout", type=float, default=300, help="seconds one poll of the command may take")
     mock = sub.add_parser("mock", help="the bundled mock (Maskinporten + Trekkpålegg API)")
     mock_sub = mock.add_subparsers(dest="mock_command", required=True)
     serve = mock_sub.add_parser("serve", help="serve the mock over HTTP until Ctrl-C")
@@ -352,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args, extra)
+        if args.command == "client-check":
+            return cmd_client_check(args, extra)
         if args.command == "report":
             return cmd_report(args)
         if args.command == "verify":

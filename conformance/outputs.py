@@ -86,23 +86,28 @@ def har_entry(e: Exchange, pseudo: Pseudonymiser) -> dict[str, Any]:
     return entry
 
 
-def write_evidence(folder: Path, exchanges: Iterable[Exchange], result: RunResult, pseudo: Pseudonymiser) -> None:
-    """One HAR file per check (``evidence/NNN-<check>.json``); sets ``check.evidence`` on the result."""
-    by_check: dict[str | None, list[Exchange]] = {}
+def write_evidence(folder: Path, exchanges: Iterable[Exchange], result: RunResult, pseudo: Pseudonymiser,
+                   links: dict[str, str] | None = None) -> None:
+    """One HAR file per group of exchanges (normally per check: ``evidence/NNN-<check>.json``). Sets
+    ``check.evidence``; ``links`` maps a check to another group's file (e.g. a scenario's traffic)."""
+    by_group: dict[str | None, list[Exchange]] = {}
     for e in exchanges:
-        by_check.setdefault(e.check, []).append(e)
+        by_group.setdefault(e.check, []).append(e)
     target = folder / EVIDENCE_DIR
     target.mkdir(parents=True, exist_ok=True)
     names = {c.nodeid: f"{i:03d}-{_slug(c.nodeid)}.json" for i, c in enumerate(result.checks, start=1)}
-    for check_id, items in by_check.items():
-        name = names.get(check_id or "", "000-run.json")
+    written: dict[str | None, str] = {}
+    for n, (group, items) in enumerate(by_group.items(), start=1):
+        name = names.get(group or "") or f"g{n:03d}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', group or 'run')[:80]}.json"
         har = {"log": {"version": "1.2", "creator": {"name": "sbs-conformance", "version": __version__},
-                       "comment": f"run {result.run_id}; check {check_id or '(none)'}",
+                       "comment": f"run {result.run_id}; {group or '(no check)'}",
                        "entries": [har_entry(e, pseudo) for e in items]}}
         (target / name).write_text(json.dumps(har, ensure_ascii=False, indent=1), encoding="utf-8")
+        written[group] = f"{EVIDENCE_DIR}/{name}"
     for check in result.checks:
-        if check.nodeid in by_check:
-            check.evidence = f"{EVIDENCE_DIR}/{names[check.nodeid]}"
+        group = check.nodeid if check.nodeid in written else (links or {}).get(check.nodeid)
+        if group in written:
+            check.evidence = written[group]
 
 
 def pseudonymised(result: RunResult, pseudo: Pseudonymiser) -> RunResult:
@@ -153,7 +158,8 @@ def inputs_digests(spec_text: str | None, catalogue_text: str, config: Path | No
 
 def write_run(result: RunResult, folder: Path, exchanges: list[Exchange], *, redactor: Redactor,
               pseudonymise: bool = True, pdf: bool = True, sign_key: Path | None = None,
-              inputs: dict[str, str | None] | None = None, carry_from: Path | None = None) -> WriteReport:
+              inputs: dict[str, str | None] | None = None, carry_from: Path | None = None,
+              links: dict[str, str] | None = None) -> WriteReport:
     folder.mkdir(parents=True, exist_ok=True)
     result.environment = {**result.environment, "inputs": inputs or {}}
     # Last value-layer pass with every secret registered during the run, before anything is written.
@@ -179,7 +185,7 @@ def write_run(result: RunResult, folder: Path, exchanges: list[Exchange], *, red
         _learn(pseudo, e.request_body)
     # Evidence keeps real values only with --no-pseudonymise (internal use); nothing else ever does.
     evidence_pseudo = pseudo if pseudonymise else Pseudonymiser(enabled=False)
-    write_evidence(folder, exchanges, result, evidence_pseudo)
+    write_evidence(folder, exchanges, result, evidence_pseudo, links)
     shown = pseudonymised(result, pseudo)
     shown.environment = {**shown.environment, "pseudonymised_evidence": pseudonymise}
     report = write_renderings(shown, folder, pdf=pdf, pseudo=pseudo)

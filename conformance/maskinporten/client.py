@@ -80,7 +80,7 @@ class MaskinportenClient:
     def __init__(self, credential: SigningCredential, *, client_id: str, issuer: str, token_url: str,
                  scopes: Iterable[str], systemuser_org: str | None = None, evidence: Evidence | None = None,
                  http: httpx.Client | None = None, retry: RetryPolicy | None = None,
-                 refresh_margin: float = 10.0, timeout: float = 30.0) -> None:
+                 refresh_margin: float = 10.0, timeout: float = 30.0, verify: bool | str = True) -> None:
         self.credential = credential
         self.client_id = client_id
         self.issuer = issuer
@@ -90,7 +90,7 @@ class MaskinportenClient:
         self.evidence = evidence
         self.retry = retry or RetryPolicy()
         self.refresh_margin = refresh_margin
-        self._http = http or httpx.Client(timeout=timeout,
+        self._http = http or httpx.Client(timeout=timeout, verify=verify,
                                           event_hooks=evidence.event_hooks("token") if evidence else None)
         self._token: Token | None = None
         self._lock = threading.Lock()
@@ -113,7 +113,9 @@ class MaskinportenClient:
 
     def token(self, force: bool = False) -> Token:
         with self._lock:
-            if force or self._token is None or time.time() >= self._token.expires_at - self.refresh_margin:
+            # Refresh a few seconds before expiry, but never more than a quarter of a short token's lifetime early.
+            margin = min(self.refresh_margin, self._token.expires_in / 4) if self._token else 0
+            if force or self._token is None or time.time() >= self._token.expires_at - margin:
                 self._token = self._request_token()
             return self._token
 

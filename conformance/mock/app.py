@@ -7,11 +7,14 @@ Order of evaluation for API calls (the same for both operations): token (401), s
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 import urllib.parse
 import uuid
 from typing import Any
 
+import jwt
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -49,12 +52,42 @@ def accepts_json(accept: str | None) -> bool:
     return False
 
 
+class TrafficRecorder:
+    """ASGI wrapper: times every request and records it with what the handlers noted in ``scope["state"]``."""
+
+    def __init__(self, app: Any, state: MockState) -> None:
+        self.app, self.state = app, state
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or self.state.traffic is None:
+            await self.app(scope, receive, send)
+            return
+        notes: dict[str, Any] = {}
+        scope.setdefault("state", {})["sbs"] = notes
+        started = time.time()
+        status: dict[str, int] = {}
+
+        async def capture(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        self.state.record({"start": started, "end": time.time(), "method": scope["method"], "path": scope["path"],
+                           "query": {k: v[0] for k, v in query.items()}, "status": status.get("code"), **notes})
+
+
+def _notes(request: Request) -> dict[str, Any]:
+    return request.scope.get("state", {}).get("sbs", {})
+
+
 class _Reject(Exception):
     def __init__(self, status: int, number: str) -> None:
         self.status, self.number = status, number
 
 
-def create_app(state: MockState) -> Starlette:
+def create_app(state: MockState) -> Any:
     faults = state.faults
     mp = state.maskinporten
     foreign_key = new_rsa_key() if faults.on("jwks-wrong-key") else None
@@ -87,11 +120,19 @@ def create_app(state: MockState) -> Starlette:
         if not assertion:
             return JSONResponse({"error": "invalid_request", "error_description": "Missing assertion",
                                  "error_uri": f"{state.origin}/errors/MP-011"}, status_code=400)
+        notes = _notes(request)
+        notes["kind"] = "token"
         try:
             verified = mp.verify(assertion)
         except GrantError as exc:
+            notes["grant"] = {"ok": False, "rule": exc.rule, "error": exc.error, "mp_code": exc.mp_code,
+                              "description": exc.description}
             return JSONResponse(exc.body(state.origin), status_code=400)
         body = mp.issue(verified)
+        issued = jwt.decode(body["access_token"], options={"verify_signature": False})
+        notes["grant"] = {"ok": True, "jti": verified.claims.get("jti"), "auth": verified.client_amr,
+                          "lifetime": body["expires_in"], "token_jti": issued["jti"],
+                          "systemuser_org": verified.systemuser_org}
         if faults.on("token-response-incomplete"):
             body.pop("expires_in")
             body.pop("scope")
@@ -114,6 +155,10 @@ def create_app(state: MockState) -> Starlette:
                                             check_expiry=not faults.on("accept-expired-token"))
         except AccessTokenError as exc:
             raise _Reject(401, ec.AUTHENTICATION) from exc
+        _notes(request)["token_jti"] = claims.get("jti")
+        limit = state.behaviour.token_max_uses
+        if limit is not None and state.use_token(str(claims.get("jti"))) > limit:
+            raise _Reject(401, ec.AUTHENTICATION)  # the scenario's token "expires" mid-sync
         if SCOPE not in str(claims.get("scope", "")).split() and not faults.on("ignore-scope"):
             raise _Reject(403, ec.AUTHORISATION)
         return token_org(claims)
@@ -133,8 +178,23 @@ def create_app(state: MockState) -> Starlette:
         return item
 
     async def api(request: Request, handler: Any) -> Response:
+        notes = _notes(request)
+        notes["kind"] = "api"
+        behaviour = state.behaviour
+        if behaviour.latency:
+            await asyncio.sleep(behaviour.latency)
+        call = state.next_api_call()
+        if call in behaviour.transient:
+            status, retry_after = behaviour.transient[call]
+            notes["injected"] = status
+            response = error(status, ec.UNEXPECTED)
+            if retry_after is not None:
+                response.headers["Retry-After"] = str(retry_after)
+            return response
         try:
             org = authorise(request)
+            if behaviour.forbidden:
+                raise _Reject(403, ec.AUTHORISATION)
             if not accepts_json(request.headers.get("accept")) and not faults.on("ignore-accept"):
                 raise _Reject(406, ec.FORMAT)
             if org is None:  # only with accept-missing-token
@@ -180,6 +240,9 @@ def create_app(state: MockState) -> Starlette:
         if faults.on("unordered-pages"):
             items.reverse()
         body = [present(i, org) for i in items]
+        notes = _notes(request)
+        notes["count"] = len(body)
+        notes["max_seq"] = max((int(i["sekvensnummer"]) for i in body), default=None)
         if faults.on("list-text-plain"):
             return JSONResponse(body, media_type="text/plain")
         return JSONResponse(body)
@@ -230,4 +293,4 @@ def create_app(state: MockState) -> Starlette:
     ]
     app = Starlette(routes=routes)
     app.state.mock = state
-    return app
+    return TrafficRecorder(app, state)

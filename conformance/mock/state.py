@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from conformance.errorcodes import DEFAULT_PREFIX
 from conformance.mock.faults import Faults
@@ -19,6 +21,16 @@ OTHER_ORG = "311851381"  # for fault switches that answer with another organisat
 
 
 @dataclass
+class Behaviour:
+    """How the API behaves in a client-check scenario (beyond the rules): all off by default."""
+
+    latency: float = 0.0  # seconds added to every API call
+    transient: dict[int, tuple[int, int | None]] = field(default_factory=dict)  # API call no. -> (status, Retry-After)
+    forbidden: bool = False  # 403 on every API call
+    token_max_uses: int | None = None  # a token is treated as expired (401) after this many API calls
+
+
+@dataclass
 class MockState:
     maskinporten: MockMaskinporten = field(default_factory=MockMaskinporten)
     stores: dict[str, Store] = field(default_factory=dict)
@@ -26,8 +38,35 @@ class MockState:
     error_prefix: str = DEFAULT_PREFIX
     origin: str = "http://127.0.0.1"
     max_concurrent: int | None = 5  # Skatteetaten's usage rule, per organisation; None: unlimited
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    traffic: list[dict[str, Any]] | None = None  # every request, when recording (client-check)
+    record_file: Any = None  # an open text file: traffic is also appended as JSON lines
+    poll: int = 0  # which poll of a scenario the traffic belongs to
+    api_calls: int = 0
+    _token_uses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            if self.traffic is None:
+                return
+            entry["seq"] = len(self.traffic) + 1
+            entry["poll"] = self.poll
+            self.traffic.append(entry)
+            if self.record_file is not None:
+                self.record_file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                self.record_file.flush()
+
+    def next_api_call(self) -> int:
+        with self._lock:
+            self.api_calls += 1
+            return self.api_calls
+
+    def use_token(self, jti: str) -> int:
+        with self._lock:
+            self._token_uses[jti] += 1
+            return self._token_uses[jti]
 
     def set_origin(self, origin: str) -> None:
         """Where the mock is reachable; the issuer is the origin with a trailing slash, as in Maskinporten."""

@@ -1,0 +1,144 @@
+"""Run a vendor's SBS command against the mock, scenario by scenario, and collect what it did."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import ipaddress
+import json
+import os
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.x509.oid import NameOID
+
+from conformance import SCOPE
+from conformance.clientcheck.scenarios import ORG, Scenario, truth
+from conformance.maskinporten.certs import certificate_pem, make_test_pki, new_rsa_key, private_key_pem
+from conformance.maskinporten.grant import RegisteredClient
+from conformance.mock.server import serve
+from conformance.mock.state import MockState
+
+OUTPUT_TAIL = 2000
+
+
+@dataclass
+class Poll:
+    number: int
+    exit_code: int | None
+    state: dict[str, Any] | None
+    state_error: str | None
+    output: str
+    truth: dict[str, int]
+    truth_watermark: int
+
+
+@dataclass
+class ScenarioRun:
+    scenario: Scenario
+    polls: list[Poll] = field(default_factory=list)
+    traffic: list[dict[str, Any]] = field(default_factory=list)
+    token_lifetime: int = 120
+    base_url: str = ""
+
+
+def register_vendor_client(state: MockState, folder: Path) -> dict[str, str]:
+    """One client usable both ways: the same key as a registered kid and in a test virksomhetssertifikat."""
+    pki = make_test_pki(ORG)
+    kid = f"sbs-{uuid.uuid4().hex[:12]}"
+    client_id = str(uuid.uuid4())
+    state.maskinporten.register_client(RegisteredClient(client_id, ORG, frozenset({SCOPE}),
+                                                        keys={kid: pki.leaf_key.public_key()}))
+    state.maskinporten.trusted_cas.append(pki.ca_cert)
+    key_file, cert_file = folder / "client-key.pem", folder / "client-cert.pem"
+    key_file.write_bytes(private_key_pem(pki.leaf_key))
+    key_file.chmod(0o600)
+    cert_file.write_bytes(certificate_pem([pki.leaf_cert, pki.ca_cert]))
+    return {"SBS_CLIENT_ID": client_id, "SBS_KID": kid, "SBS_KEY_FILE": str(key_file),
+            "SBS_CERT_FILE": str(cert_file), "SBS_ORG": ORG, "SBS_SCOPE": SCOPE}
+
+
+def make_tls(folder: Path) -> tuple[Path, Path, Path]:
+    """A CA for this run and a server certificate for 127.0.0.1 signed by it: (ca, cert, key) files."""
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    ca_key, key = new_rsa_key(), new_rsa_key()
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sbs-conformance client-check CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + dt.timedelta(days=2))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True).sign(ca_key, hashes.SHA256()))
+    server = (x509.CertificateBuilder()
+              .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+              .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+              .not_valid_before(now).not_valid_after(now + dt.timedelta(days=2))
+              .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                                          x509.DNSName("localhost")]), critical=False)
+              .sign(ca_key, hashes.SHA256()))
+    paths = folder / "ca.pem", folder / "server-cert.pem", folder / "server-key.pem"
+    paths[0].write_bytes(certificate_pem([ca]))
+    paths[1].write_bytes(certificate_pem([server]))
+    paths[2].write_bytes(private_key_pem(key))
+    return paths
+
+
+@contextlib.contextmanager
+def scenario_mock(scenario: Scenario, folder: Path, tls: bool = False,
+                  record_file: Any = None) -> Iterator[tuple[MockState, Any, dict[str, str]]]:
+    state = MockState()
+    state.traffic = []
+    state.record_file = record_file
+    scenario.setup(state)
+    env = register_vendor_client(state, folder)
+    ssl: dict[str, str] = {}
+    if tls:
+        ca, cert, key = make_tls(folder)
+        ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+        env["SBS_CA_FILE"] = str(ca)
+    with serve(state, **ssl) as running:
+        env.update({"SBS_BASE_URL": running.base_url, "SBS_TOKEN_URL": running.token_url,
+                    "SBS_ISSUER": running.issuer})
+        yield state, running, env
+
+
+def run_scenario(scenario: Scenario, command: Sequence[str], *, tls: bool = False, timeout: float = 300) -> ScenarioRun:
+    with tempfile.TemporaryDirectory(prefix=f"sbs-{scenario.name}-") as tmp:
+        folder = Path(tmp)
+        state_file = folder / "state.json"
+        with scenario_mock(scenario, folder, tls) as (state, running, env):
+            run = ScenarioRun(scenario, base_url=running.base_url, token_lifetime=state.maskinporten.token_lifetime)
+            for number in range(1, scenario.polls + 1):
+                if number > 1 and scenario.between is not None:
+                    scenario.between(state, number)
+                state.poll = number
+                run.polls.append(_poll(number, command, {**env, "SBS_STATE_FILE": str(state_file)}, state_file,
+                                       state, timeout))
+            run.traffic = list(state.traffic or [])
+    return run
+
+
+def _poll(number: int, command: Sequence[str], env: dict[str, str], state_file: Path, state: MockState,
+          timeout: float) -> Poll:
+    try:
+        proc = subprocess.run(list(command), env={**os.environ, **env}, capture_output=True, text=True,
+                              timeout=timeout)
+        exit_code, output = proc.returncode, (proc.stdout + proc.stderr)[-OUTPUT_TAIL:]
+    except subprocess.TimeoutExpired as exc:
+        exit_code, output = None, f"timed out after {timeout:.0f} s: {str(exc.stdout or '')[-500:]}"
+    except OSError as exc:
+        exit_code, output = None, f"cannot start the command: {exc}"
+    held, watermark = truth(state)
+    data, problem = None, None
+    if state_file.exists():
+        try:
+            data = json.loads(state_file.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            problem = f"SBS_STATE_FILE is not JSON: {exc}"
+    else:
+        problem = "the command wrote no SBS_STATE_FILE"
+    return Poll(number, exit_code, data, problem, output, held, watermark)

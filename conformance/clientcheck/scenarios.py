@@ -1,0 +1,132 @@
+"""Client-check scenarios: deterministic data and behaviour for each poll of a vendor's SBS.
+
+Each scenario seeds the mock for its first poll, may change the data before later polls, and names the
+SBS requirements it judges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.mock.state import Behaviour, MockState
+from conformance.mock.store import GeneratedStore, MemoryStore
+
+ORG = "310702641"
+BASE = ("SBS-AUTH-01", "SBS-AUTH-02", "SBS-PAGE-01", "SBS-PAGE-02", "SBS-STATE-01", "SBS-STATE-02", "SBS-OPS-01")
+
+
+def _all_versions(store: GeneratedStore) -> list[dict[str, Any]]:
+    items = [v for latest in store.latest() for n in range(1, latest["trekkversjon"] + 1)
+             if (v := store.version(latest["trekkid"], n)) is not None]
+    return sorted(items, key=lambda v: v["sekvensnummer"])
+
+
+def _memory(n: int, seed: int) -> MemoryStore:
+    return MemoryStore(_all_versions(GeneratedStore(ORG, n, seed=seed)))
+
+
+def _new_version(store: MemoryStore, trekkid: str) -> None:
+    """Publish the next version of a trekkpålegg (next sekvensnummer): one more period, same case and KID."""
+    n = store.latest_version_number(trekkid) or 0
+    item = store.version(trekkid, n)
+    assert item is not None
+    periods = item["trekkstoerrelseForPeriode"]
+    start = dt.date.fromisoformat(periods[-1]["startdato"]) + dt.timedelta(days=31)
+    periods[-1]["sluttdato"] = (start - dt.timedelta(days=1)).isoformat()
+    periods.append({"startdato": start.isoformat(), "trekkbeloep": {"trekkbeloep": 1000 + n}})
+    item["trekkstatus"] = "aktiv"
+    item.pop("sekvensnummer")
+    item["trekkversjon"] = n + 1
+    store.add(item)
+
+
+def _new_trekkpaalegg(store: MemoryStore, count: int, seed: int) -> None:
+    template = GeneratedStore(ORG, count, seed=seed)
+    for item in template.latest():
+        fresh = template.version(item["trekkid"], 1)
+        assert fresh is not None
+        fresh["trekkid"] = "N" + fresh["trekkid"]
+        fresh.pop("sekvensnummer")
+        store.add(fresh)
+
+
+def _with_unknown_fields(item: dict[str, Any]) -> dict[str, Any]:
+    item = {**item, "nyttFelt": {"kilde": "fremtidig versjon"}, "prioritet": "A"}
+    item["betalingsinformasjon"] = {**item["betalingsinformasjon"], "iban": None, "nyttFelt": [1, 2]}
+    periods = []
+    for p in item["trekkstoerrelseForPeriode"]:
+        p = {**p, "kommentar": "ukjent"}
+        for key in ("trekkbeloep", "trekkprosent"):
+            if key in p:
+                p[key] = {**p[key], "valuta": "NOK"}
+        periods.append(p)
+    item["trekkstoerrelseForPeriode"] = periods
+    return item
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    requirements: tuple[str, ...]
+    setup: Callable[[MockState], None]
+    polls: int = 1
+    between: Callable[[MockState, int], None] | None = None  # before poll n (2, 3, ...)
+    expect_success: bool = True
+
+
+def _set(store_factory: Callable[[], Any], behaviour: Behaviour | None = None) -> Callable[[MockState], None]:
+    def setup(state: MockState) -> None:
+        state.stores[ORG] = store_factory()
+        state.behaviour = behaviour or Behaviour()
+    return setup
+
+
+def _incremental_change(state: MockState, poll: int) -> None:
+    store = state.stores[ORG]
+    _new_trekkpaalegg(store, 20, seed=100 + poll)
+    for t in [i["trekkid"] for i in store.latest()][:15]:
+        _new_version(store, t)
+
+
+def _versions_change(state: MockState, poll: int) -> None:
+    store = state.stores[ORG]
+    for t in [i["trekkid"] for i in store.latest()][5:15]:
+        for _ in range(3):
+            _new_version(store, t)
+
+
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
+    Scenario("empty", "An organisation with no data yet: 200 []", BASE, _set(MemoryStore)),
+    Scenario("first-sync", "5 003 trekkpålegg: the client must page with maksAntall", BASE,
+             _set(lambda: GeneratedStore(ORG, 5003, seed=11))),
+    Scenario("page-boundary", "5 000 trekkpålegg, an exact multiple of common page sizes (100, 500, 1000, 2500)",
+             BASE, _set(lambda: GeneratedStore(ORG, 5000, seed=12, max_versions=1))),
+    Scenario("incremental", "Second poll after 20 new trekkpålegg and 15 new versions (contiguous sekvensnummer)",
+             (*BASE, "SBS-PAGE-03"), _set(lambda: _memory(300, 13)), polls=2, between=_incremental_change),
+    Scenario("versions", "Three new versions of ten trekkpålegg between polls; only the latest is listed",
+             (*BASE, "SBS-PAGE-03"), _set(lambda: _memory(50, 14)), polls=2, between=_versions_change),
+    Scenario("token-expiry", "The token expires mid-sync (401 on its third call)", (*BASE, "SBS-AUTH-03"),
+             _set(lambda: GeneratedStore(ORG, 3000, seed=15), Behaviour(token_max_uses=2))),
+    Scenario("transient-errors", "503 on API calls 2 and 5, 429 with Retry-After: 1 on call 3",
+             (*BASE, "SBS-ERR-01"),
+             _set(lambda: GeneratedStore(ORG, 2600, seed=16),
+                  Behaviour(transient={2: (503, None), 3: (429, 1), 5: (503, None)}))),
+    Scenario("fatal-errors", "403 on every API call: the client must stop", ("SBS-AUTH-01", "SBS-ERR-02"),
+             _set(lambda: GeneratedStore(ORG, 100, seed=17), Behaviour(forbidden=True)), expect_success=False),
+    Scenario("unknown-fields", "Extra fields at every level; optional fields absent", (*BASE, "SBS-ROB-01"),
+             _set(lambda: MemoryStore(_with_unknown_fields(i) for i in _all_versions(GeneratedStore(ORG, 200,
+                                                                                                      seed=18))))),
+    Scenario("slow", "0.05 s latency on every API call: checks the client's concurrency", BASE,
+             _set(lambda: GeneratedStore(ORG, 1500, seed=19), Behaviour(latency=0.05))),
+)}
+
+
+def truth(state: MockState) -> tuple[dict[str, int], int]:
+    """(trekkid -> latest trekkversjon, highest sekvensnummer) of the scenario's organisation now."""
+    items = state.stores[ORG].latest()
+    return {str(i["trekkid"]): int(i["trekkversjon"]) for i in items}, max(
+        (int(i["sekvensnummer"]) for i in items), default=0)
