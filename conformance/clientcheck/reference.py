@@ -67,6 +67,10 @@ class ReferenceClient:
     def next_fra(self, page: list[dict[str, Any]]) -> int:
         return max(int(i["sekvensnummer"]) for i in page)
 
+    def more_pages(self, page: list[dict[str, Any]]) -> bool:
+        """The loop rule: a full page means there may be more."""
+        return len(page) >= self.page_size
+
     def read_item(self, item: dict[str, Any]) -> tuple[str, int, int]:
         return str(item["trekkid"]), int(item["trekkversjon"]), int(item["sekvensnummer"])
 
@@ -108,7 +112,7 @@ class ReferenceClient:
                 fra = self.next_fra(page)
                 state["watermark"] = max(state["watermark"], fra)
             self.save_state(state)  # a crash loses at most the page in flight
-            if len(page) < self.page_size:
+            if not self.more_pages(page):
                 return state
 
     def run(self) -> int:

@@ -1,0 +1,84 @@
+"""Deliberately buggy SBS clients, each the reference client with one thing done wrong.
+
+    python tests/buggy_clients.py <bug>
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from conformance.clientcheck.reference import ReferenceClient, main
+from conformance.http import RetryPolicy
+from conformance.maskinporten import MaskinportenClient
+
+KNOWN_FIELDS = {"trekkid", "trekkversjon", "sekvensnummer", "opprettet", "saksnummer", "trekkpliktig", "skyldner",
+                "trekkstatus", "trekkstoerrelseForPeriode", "betalingsinformasjon"}
+
+
+class StopsAfterFirstPage(ReferenceClient):
+    def more_pages(self, page):
+        return False
+
+
+class WatermarkPlusOne(ReferenceClient):
+    def next_fra(self, page):
+        return super().next_fra(page) + 1
+
+
+class RestartsFromZero(ReferenceClient):
+    def start_fra(self, state):
+        return 0
+
+
+class GrantPerCall(ReferenceClient):
+    def token(self):
+        return self.mp.access_token(force=True)
+
+
+class AudIsTokenUrl(ReferenceClient):
+    def maskinporten(self, credential):
+        e = self.env
+        return MaskinportenClient(credential, client_id=e["SBS_CLIENT_ID"], issuer=e["SBS_TOKEN_URL"],
+                                  token_url=e["SBS_TOKEN_URL"], scopes=[e["SBS_SCOPE"]], retry=RetryPolicy(attempts=1))
+
+
+class NoRetry(ReferenceClient):
+    def retry_policy(self):
+        return RetryPolicy(attempts=1)
+
+
+class Retries403Forever(ReferenceClient):
+    def retry_policy(self):  # "forever", bounded here only so that the test ends
+        return RetryPolicy(attempts=25, backoff=0.0, retry_statuses=frozenset({403, 429, 503}))
+
+
+class CrashesOnUnknownField(ReferenceClient):
+    def read_item(self, item: dict[str, Any]):
+        unknown = set(item) - KNOWN_FIELDS
+        if unknown:
+            raise KeyError(f"unexpected field {sorted(unknown)[0]}")
+        return super().read_item(item)
+
+
+class TenParallelCalls(ReferenceClient):
+    def sync(self):
+        state = super().sync()
+        held = sorted(state["held"].items())[:10]
+        with ThreadPoolExecutor(max_workers=10) as pool:  # checks all ten at once: too many
+            list(pool.map(lambda tv: self.api.request(f"/{tv[0]}/{tv[1]}"), held))
+        return state
+
+
+BUGS = {"stops-after-first-page": StopsAfterFirstPage, "watermark-plus-one": WatermarkPlusOne,
+        "restarts-from-zero": RestartsFromZero, "grant-per-call": GrantPerCall, "aud-token-url": AudIsTokenUrl,
+        "no-retry": NoRetry, "retries-403-forever": Retries403Forever,
+        "crashes-on-unknown-field": CrashesOnUnknownField, "ten-parallel-calls": TenParallelCalls}
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(BUGS[sys.argv[1]]))
+    except KeyError as exc:  # a crash, as a real client would have one
+        print(f"crash: {exc}", file=sys.stderr)
+        sys.exit(1)

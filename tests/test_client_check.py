@@ -1,0 +1,70 @@
+"""client-check: the reference client passes every scenario; each buggy client fails its requirement."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from conftest import ROOT, run_cli
+from conformance.requirements import load_catalogue
+
+REFERENCE = [sys.executable, "-m", "conformance.clientcheck.reference"]
+BUGGY = [sys.executable, str(ROOT / "tests" / "buggy_clients.py")]
+
+# bug -> (scenario, requirement that must catch it, its status)
+CAUGHT_BY = {
+    "stops-after-first-page": ("first-sync", "SBS-PAGE-01", "failed"),
+    "watermark-plus-one": ("incremental", "SBS-STATE-01", "failed"),  # the off-by-one loses an item
+    "restarts-from-zero": ("incremental", "SBS-PAGE-03", "warning"),
+    "grant-per-call": ("first-sync", "SBS-AUTH-02", "failed"),
+    "aud-token-url": ("empty", "SBS-AUTH-01", "failed"),
+    "no-retry": ("transient-errors", "SBS-ERR-01", "failed"),
+    "retries-403-forever": ("fatal-errors", "SBS-ERR-02", "failed"),
+    "crashes-on-unknown-field": ("unknown-fields", "SBS-ROB-01", "failed"),
+    "ten-parallel-calls": ("slow", "SBS-OPS-01", "failed"),
+}
+
+
+def test_reference_client_passes_every_scenario_and_requirement(tmp_path):
+    code, results, output = run_cli("client-check", "--scenario", "all", "--no-pdf", "--out", str(tmp_path / "o"),
+                                    "--", *REFERENCE, timeout=600)
+    assert code == 0, output
+    assert {r["id"]: r["status"] for r in results["requirements"]} == {
+        r: "passed" for r in load_catalogue("sbs").ids}
+    assert len(results["target"]["scenarios"]) == 10 and results["verdict"] == "passed"
+    for name in ("report.html", "junit.xml", "manifest.json"):
+        assert (tmp_path / "o" / name).exists()
+    assert all(c["evidence"] for c in results["checks"])
+
+
+def test_reference_client_over_tls(tmp_path):
+    code, results, output = run_cli("client-check", "--scenario", "first-sync", "--tls", "--no-pdf", "--out",
+                                    str(tmp_path / "o"), "--", *REFERENCE)
+    assert code == 0, output
+    assert results["target"]["base_url"].startswith("https://127.0.0.1:")
+
+
+@pytest.mark.parametrize("bug", list(CAUGHT_BY))
+def test_buggy_client_is_caught_by_its_requirement(bug, tmp_path):
+    scenario, requirement, status = CAUGHT_BY[bug]
+    code, results, output = run_cli("client-check", "--scenario", scenario, "--no-pdf", "--out", str(tmp_path / "o"),
+                                    "--", *BUGGY, bug)
+    statuses = {r["id"]: r["status"] for r in results["requirements"]}
+    assert statuses[requirement] == status, output
+    assert code == (1 if status == "failed" else 0)
+    message = next(c["message"] for c in results["checks"] if c["requirements"] == [requirement])
+    assert message  # the judgement says what was wrong
+
+
+def test_aud_bug_names_the_rule_broken(tmp_path):
+    _, results, _ = run_cli("client-check", "--scenario", "empty", "--no-pdf", "--out", str(tmp_path / "o"),
+                            "--", *BUGGY, "aud-token-url")
+    message = next(c["message"] for c in results["checks"] if c["requirements"] == ["SBS-AUTH-01"])
+    assert "rule broken: aud" in message and "MP-110" in message
+
+
+def test_no_command_and_unknown_scenario_are_usage_errors():
+    assert run_cli("client-check", "--scenario", "all")[0] == 2
+    code, _, output = run_cli("client-check", "--scenario", "nosuch", "--", "true")
+    assert code == 2 and "unknown scenario" in output
