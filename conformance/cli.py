@@ -170,7 +170,75 @@ def _rerun_selection(previous: Path, suite_dir: Path) -> list[str]:
     return out
 
 
+def cmd_mock_serve_scenario(args: argparse.Namespace) -> int:
+    """Serve one client-check scenario for a system that is polled by hand, recording its traffic."""
+    from conformance.clientcheck.runner import end_polls_on_short_page, register_vendor_client
+    from conformance.clientcheck.scenarios import SCENARIOS
+    from conformance.mock.server import _bind, serve_forever
+    from conformance.mock.state import MockState
+
+    scenario = SCENARIOS.get(args.scenario)
+    if scenario is None:
+        return _fail(ConfigError(f"unknown scenario {args.scenario}", f"choose from {', '.join(SCENARIOS)}"))
+    state = MockState()
+    state.traffic = []
+    scenario.setup(state)
+    state.poll = 1
+    end_polls_on_short_page(state, scenario)
+    args.credentials_dir.mkdir(parents=True, exist_ok=True)
+    env = register_vendor_client(state, args.credentials_dir)
+    try:
+        sock = _bind(args.host, args.port)
+    except OSError as exc:
+        return _fail(ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", "choose another --port"))
+    state.set_origin(f"http://{args.host}:{sock.getsockname()[1]}")
+    env.update({"SBS_BASE_URL": state.origin, "SBS_TOKEN_URL": state.token_url, "SBS_ISSUER": state.issuer})
+    print(f"sbs-conformance mock, scenario {scenario.name}: {scenario.description}")
+    print(f"  polls: {scenario.polls} (a poll ends when the sync reaches a short page)")
+    for key, value in env.items():
+        print(f"  {key}={value}")
+    with contextlib.ExitStack() as stack:
+        if args.record:
+            state.record_file = stack.enter_context(args.record.open("a", encoding="utf-8"))
+            print(f"  recording to {args.record}; afterwards: {PROG} client-judge --scenario {scenario.name} "
+                  f"{args.record} --state <your state.json>")
+        with contextlib.suppress(KeyboardInterrupt):
+            serve_forever(state, sock)
+    return EXIT_PASSED
+
+
+def cmd_client_judge(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import json
+
+    from conformance.clientcheck.results import write_client_report
+    from conformance.clientcheck.runner import run_from_recording
+    from conformance.clientcheck.scenarios import SCENARIOS
+
+    scenario = SCENARIOS.get(args.scenario)
+    if scenario is None:
+        return _fail(ConfigError(f"unknown scenario {args.scenario}", f"choose from {', '.join(SCENARIOS)}"))
+    try:
+        traffic = [json.loads(line) for line in args.traffic.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, ValueError) as exc:
+        return _fail(ConfigError(f"cannot read {args.traffic}: {exc}", "give the file written by mock serve --record"))
+    final_state, problem = None, None
+    if args.state:
+        try:
+            final_state = json.loads(args.state.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            problem = f"state file {args.state} unreadable: {exc}"
+    run = run_from_recording(scenario, traffic, final_state, problem)
+    started = dt.datetime.now(dt.UTC)
+    out = args.out or Path("reports") / f"{started.strftime('%Y%m%dT%H%M%SZ')}-client"
+    result, written = write_client_report([run], out, args.lang, ["(polled by hand)"], started, pdf=not args.no_pdf)
+    _print_summary(result, out, written)
+    return _final_code(result, written)
+
+
 def cmd_mock_serve(args: argparse.Namespace) -> int:
+    if args.scenario:
+        return cmd_mock_serve_scenario(args)
     from conformance.mock import Faults
     from conformance.mock.credentials import register_client
     from conformance.mock.server import _bind, serve_forever
@@ -374,6 +442,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--fault", action="append", help="turn on a fault switch (repeatable)")
     serve.add_argument("--credentials-dir", type=Path, default=Path("sbs-mock-credentials"),
                        help="where to write the generated client keys and certificate (PEM)")
+    serve.add_argument("--scenario", help="serve one client-check scenario (for a system polled by hand)")
+    serve.add_argument("--record", type=Path, help="with --scenario: append every request to this JSONL file")
+    judge = sub.add_parser("client-judge", help="judge recorded traffic of a scenario (mock serve --record)")
+    judge.add_argument("traffic", type=Path)
+    judge.add_argument("--scenario", required=True)
+    judge.add_argument("--state", type=Path, help="the system's state after the last poll (JSON, as SBS_STATE_FILE)")
+    judge.add_argument("--out", type=Path)
+    judge.add_argument("--lang", choices=("nb", "en"), default="nb")
+    judge.add_argument("--no-pdf", action="store_true")
     return parser
 
 
@@ -389,6 +466,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args, extra)
         if args.command == "client-check":
             return cmd_client_check(args, extra)
+        if args.command == "client-judge":
+            return cmd_client_judge(args)
         if args.command == "report":
             return cmd_report(args)
         if args.command == "verify":

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from conftest import ROOT, run_cli
 from conformance.requirements import load_catalogue
+from conftest import ROOT, run_cli
 
 REFERENCE = [sys.executable, "-m", "conformance.clientcheck.reference"]
 BUGGY = [sys.executable, str(ROOT / "tests" / "buggy_clients.py")]
@@ -68,3 +68,46 @@ def test_no_command_and_unknown_scenario_are_usage_errors():
     assert run_cli("client-check", "--scenario", "all")[0] == 2
     code, _, output = run_cli("client-check", "--scenario", "nosuch", "--", "true")
     assert code == 2 and "unknown scenario" in output
+
+
+def _serve_and_poll(tmp_path, scenario, client, polls):
+    """`mock serve --scenario --record`, a client polled `polls` times by hand, then Ctrl-C."""
+    import os
+    import signal
+    import subprocess
+
+    record = tmp_path / "traffic.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "conformance", "mock", "serve", "--scenario", scenario,
+                             "--port", "0", "--record", str(record), "--credentials-dir", str(tmp_path / "creds")],
+                            stdout=subprocess.PIPE, text=True)
+    env = dict(os.environ, SBS_STATE_FILE=str(tmp_path / "state.json"))
+    try:
+        for line in proc.stdout:
+            if line.startswith("  SBS_"):
+                key, _, value = line.strip().partition("=")
+                env[key] = value
+            if line.startswith("Press Ctrl-C"):
+                break
+        for _ in range(polls):
+            subprocess.run(client, env=env, check=False, capture_output=True, timeout=120)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(10)
+    return record
+
+
+def test_hand_polled_system_is_judged_from_its_recording(tmp_path):
+    record = _serve_and_poll(tmp_path, "incremental", REFERENCE, polls=2)
+    code, results, output = run_cli("client-judge", str(record), "--scenario", "incremental", "--state",
+                                    str(tmp_path / "state.json"), "--no-pdf", "--out", str(tmp_path / "o"))
+    assert code == 0, output
+    statuses = {r["id"]: r["status"] for r in results["requirements"]}
+    assert statuses["SBS-STATE-01"] == statuses["SBS-PAGE-03"] == statuses["SBS-PAGE-01"] == "passed"
+
+
+def test_hand_polled_restart_from_zero_is_caught(tmp_path):
+    record = _serve_and_poll(tmp_path, "incremental", [*BUGGY, "restarts-from-zero"], polls=2)
+    _, results, output = run_cli("client-judge", str(record), "--scenario", "incremental", "--state",
+                                 str(tmp_path / "state.json"), "--no-pdf", "--out", str(tmp_path / "o"))
+    statuses = {r["id"]: r["status"] for r in results["requirements"]}
+    assert statuses["SBS-PAGE-03"] == "warning", output

@@ -28,9 +28,14 @@ def _grants(run: ScenarioRun, poll: int | None = None) -> list[dict[str, Any]]:
     return [t for t in run.traffic if t.get("kind") == "token" and (poll is None or t["poll"] == poll)]
 
 
+def _judged(run: ScenarioRun) -> list[Poll]:
+    """Polls whose outcome can be judged: all of them, or (recorded by hand) those with a state file."""
+    return [p for p in run.polls if p.exit_known or p.state is not None or p.state_error]
+
+
 def _state_problem(run: ScenarioRun, poll: Poll) -> str | None:
     """Why the poll's outcome cannot be right: exit code, missing or wrong state."""
-    if poll.exit_code != 0:
+    if poll.exit_known and poll.exit_code != 0:
         return f"poll {poll.number}: the command exited with {poll.exit_code}: {poll.output.strip()[-300:]}"
     if poll.state_error:
         return f"poll {poll.number}: {poll.state_error}"
@@ -133,7 +138,9 @@ def _state_mismatch(poll: Poll) -> str | None:
 
 
 def state_01(run: ScenarioRun) -> Verdict:
-    for poll in run.polls:
+    if not _judged(run):
+        return "skipped", "no state file given (client-judge --state)"
+    for poll in _judged(run):
         problem = _state_problem(run, poll) or _state_mismatch(poll)
         if problem:
             return "failed", problem
@@ -141,7 +148,9 @@ def state_01(run: ScenarioRun) -> Verdict:
 
 
 def state_02(run: ScenarioRun) -> Verdict:
-    for poll in run.polls:
+    if not _judged(run):
+        return "skipped", "no state file given (client-judge --state)"
+    for poll in _judged(run):
         problem = _state_problem(run, poll)
         if problem:
             return "failed", problem
@@ -181,17 +190,21 @@ def err_01(run: ScenarioRun) -> Verdict:
 def err_02(run: ScenarioRun) -> Verdict:
     for poll in run.polls:
         calls = _api(run, poll.number)
+        if len(calls) > 3:
+            return "failed", f"poll {poll.number}: {len(calls)} API calls after 403 (at most 3)"
+        if not poll.exit_known:
+            continue  # polled by hand: the exit code cannot be observed, the call count can
         if poll.exit_code == 0:
             return "failed", f"poll {poll.number}: exit code 0 although every API call was refused with 403"
         if poll.exit_code is None:
             return "failed", f"poll {poll.number}: the command did not stop ({poll.output[-200:]})"
-        if len(calls) > 3:
-            return "failed", f"poll {poll.number}: {len(calls)} API calls after 403 (at most 3)"
     return PASS
 
 
 def rob_01(run: ScenarioRun) -> Verdict:
     poll = run.polls[-1]
+    if not _judged(run):
+        return "skipped", "no state file given (client-judge --state)"
     problem = _state_problem(run, poll) or _state_mismatch(poll)
     return ("failed", f"with unknown fields and absent optional fields: {problem}") if problem else PASS
 

@@ -38,6 +38,7 @@ class Poll:
     output: str
     truth: dict[str, int]
     truth_watermark: int
+    exit_known: bool = True  # False for systems polled by hand (mock serve --record)
 
 
 @dataclass
@@ -142,3 +143,43 @@ def _poll(number: int, command: Sequence[str], env: dict[str, str], state_file: 
     else:
         problem = "the command wrote no SBS_STATE_FILE"
     return Poll(number, exit_code, data, problem, output, held, watermark)
+
+
+def end_polls_on_short_page(state: MockState, scenario: Scenario) -> None:
+    """For a system polled by hand: a sync that ends (a short page answered 200) ends the poll; the
+    scenario's change for the next poll is applied before the next request."""
+
+    def after(entry: dict[str, Any]) -> None:
+        if entry.get("kind") == "api" and entry.get("status") == 200 and entry.get("short"):
+            if state.poll < scenario.polls and scenario.between is not None:
+                scenario.between(state, state.poll + 1)
+            state.poll += 1
+
+    state.after_record = after
+
+
+def replay_truths(scenario: Scenario, polls: int) -> list[tuple[dict[str, int], int]]:
+    """The truth after each poll, by replaying the deterministic scenario."""
+    state = MockState()
+    scenario.setup(state)
+    out = []
+    for n in range(1, polls + 1):
+        if n > 1 and scenario.between is not None and n <= scenario.polls:
+            scenario.between(state, n)
+        out.append(truth(state))
+    return out
+
+
+def run_from_recording(scenario: Scenario, traffic: list[dict[str, Any]], final_state: dict[str, Any] | None,
+                       state_error: str | None) -> ScenarioRun:
+    """A ScenarioRun from `mock serve --record` traffic; exit codes are unknown (None) in this mode."""
+    numbers = sorted({int(t["poll"]) for t in traffic}) or [1]
+    # A sync that ended opened an empty poll: only polls with traffic count.
+    truths = replay_truths(scenario, max(numbers))
+    run = ScenarioRun(scenario, traffic=traffic)
+    for i, n in enumerate(numbers):
+        last = i == len(numbers) - 1
+        held, watermark = truths[n - 1]
+        run.polls.append(Poll(n, None, final_state if last else None,
+                              (state_error if last else None), "", held, watermark, exit_known=False))
+    return run

@@ -242,6 +242,7 @@ def create_app(state: MockState) -> Any:
         body = [present(i, org) for i in items]
         notes = _notes(request)
         notes["count"] = len(body)
+        notes["short"] = maks is None or len(body) < maks
         notes["max_seq"] = max((int(i["sekvensnummer"]) for i in body), default=None)
         if faults.on("list-text-plain"):
             return JSONResponse(body, media_type="text/plain")

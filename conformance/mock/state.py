@@ -42,6 +42,7 @@ class MockState:
     traffic: list[dict[str, Any]] | None = None  # every request, when recording (client-check)
     record_file: Any = None  # an open text file: traffic is also appended as JSON lines
     poll: int = 0  # which poll of a scenario the traffic belongs to
+    after_record: Any = None  # callable(entry): e.g. end a poll in `mock serve --scenario`
     api_calls: int = 0
     _token_uses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -57,6 +58,8 @@ class MockState:
             if self.record_file is not None:
                 self.record_file.write(json.dumps(entry, ensure_ascii=False) + "\n")
                 self.record_file.flush()
+        if self.after_record is not None:
+            self.after_record(entry)
 
     def next_api_call(self) -> int:
         with self._lock:
