@@ -53,6 +53,7 @@ class MockMaskinporten:
     key: rsa.RSAPrivateKey = field(default_factory=new_rsa_key)
     jti_store: MemoryJtiStore = field(default_factory=MemoryJtiStore)
     tokens_issued: int = 0
+    _verified: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # token -> claims
 
     @property
     def kid(self) -> str:
@@ -120,6 +121,20 @@ class MockMaskinporten:
 
     def verify_access_token(self, token: str, *, check_signature: bool = True, check_expiry: bool = True
                             ) -> dict[str, Any]:
+        strict = check_signature and check_expiry
+        cached = self._verified.get(token) if strict else None
+        if cached is not None:  # signature verified before; expiry is checked on every call
+            if cached["exp"] <= time.time():
+                raise AccessTokenError("ExpiredSignatureError: Signature has expired")
+            return cached
+        claims = self._decode(token, check_signature, check_expiry)
+        if strict:
+            if len(self._verified) > 10_000:
+                self._verified.clear()
+            self._verified[token] = claims
+        return claims
+
+    def _decode(self, token: str, check_signature: bool, check_expiry: bool) -> dict[str, Any]:
         try:
             return jwt.decode(token, self.key.public_key(), algorithms=["RS256"], issuer=self.issuer,
                               options={"verify_signature": check_signature, "verify_exp": check_expiry,
