@@ -18,12 +18,26 @@ from conformance.mock.credentials import register_client
 from conftest import mp_client
 
 
-def test_token_is_cached_until_shortly_before_expiry(mock, creds, state):
+def test_token_is_cached_until_shortly_before_expiry(mock, creds, state, monkeypatch):
+    import time as real_time
+
+    import conformance.maskinporten.client as client_module
+
+    class Clock:  # the client's clock only; the mock keeps real time
+        now = real_time.time()
+
+        @classmethod
+        def time(cls):
+            return cls.now
+
+    monkeypatch.setattr(client_module, "time", Clock)
     mp = mp_client(mock, creds)
-    first = mp.access_token()
-    assert mp.access_token() == first and mp.grants_sent == 1 and state.maskinporten.tokens_issued == 1
-    mp.refresh_margin = 200  # longer than the token's lifetime: every call renews
-    assert mp.access_token() != first and mp.grants_sent == 2
+    token = mp.token()
+    assert mp.access_token() == token.access_token and mp.grants_sent == 1 and state.maskinporten.tokens_issued == 1
+    Clock.now = token.expires_at - 20  # outside the refresh margin (10 s): still cached
+    assert mp.access_token() == token.access_token and mp.grants_sent == 1
+    Clock.now = token.expires_at - 5  # inside it: renewed
+    assert mp.access_token() != token.access_token and mp.grants_sent == 2
 
 
 def test_refused_grant_is_a_typed_error_with_the_mp_code(mock, creds):
