@@ -25,7 +25,7 @@ from conformance.errors import (
     ConfigError,
     ConformanceToolError,
 )
-from conformance.settings import OPTIONS, Settings, resolve
+from conformance.settings import OPTIONS, Settings, argument_kwargs, resolve
 
 PROG = "sbs-conformance"
 
@@ -40,14 +40,8 @@ def _fail(exc: ConformanceToolError) -> int:
 def _add_settings_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML file with these settings (and a [report] table)")
     for o in OPTIONS:
-        flag = "--" + o.name.replace("_", "-")
-        env = f"SBS_CONFORMANCE_{o.name.upper()}"
-        if o.flag:
-            parser.add_argument(flag, dest=o.name, action="store_true", default=None, help=f"{o.help} [{env}]")
-        elif o.multiple:
-            parser.add_argument(flag, dest=o.name, action="append", default=None, help=f"{o.help} [{env}]")
-        else:
-            parser.add_argument(flag, dest=o.name, default=None, choices=o.choices, help=f"{o.help} [{env}]")
+        parser.add_argument("--" + o.name.replace("_", "-"), dest=o.name,
+                            help=f"{o.help} [SBS_CONFORMANCE_{o.name.upper()}]", **argument_kwargs(o))
 
 
 class _SettingsBridge:

@@ -24,7 +24,7 @@ import pytest
 
 from conformance import __version__
 from conformance.errors import ConformanceToolError, TargetEnvironmentError
-from conformance.settings import OPTIONS, Settings, resolve
+from conformance.settings import OPTIONS, Settings, argument_kwargs, resolve
 
 PLUGIN_NAME = "sbs-conformance-run"
 #: Settings resolved by the CLI, handed to the plugin through the pytest config.
@@ -36,13 +36,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sbs-conformance", "Trekkpålegg API conformance (sbs-conformance)")
     group.addoption("--sbs-config", dest="sbs_config", default=None, help="TOML file with sbs-conformance settings")
     for o in OPTIONS:
-        flag, dest = "--sbs-" + o.name.replace("_", "-"), "sbs_" + o.name
-        if o.flag:
-            group.addoption(flag, dest=dest, action="store_true", default=None, help=o.help)
-        elif o.multiple:
-            group.addoption(flag, dest=dest, action="append", default=None, help=o.help)
-        else:
-            group.addoption(flag, dest=dest, default=None, choices=o.choices, help=o.help)
+        group.addoption("--sbs-" + o.name.replace("_", "-"), dest="sbs_" + o.name, help=o.help, **argument_kwargs(o))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -75,6 +75,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("rerun_failed", "earlier output folder: re-run only its failed/errored checks and merge", kind=Path),
 )
 OPTION_NAMES = {o.name for o in OPTIONS}
+
+
+def argument_kwargs(option: Option) -> dict[str, Any]:
+    """How an option is declared, for both argparse (the CLI) and pytest's addoption (the plugin)."""
+    if option.flag:
+        return {"action": "store_true", "default": None}
+    if option.multiple:
+        return {"action": "append", "default": None}
+    return {"default": None, "choices": option.choices}
 SECTIONS = {"report"}  # TOML tables with their own keys (report metadata)
 
 
