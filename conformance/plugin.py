@@ -139,8 +139,6 @@ class ConformanceRun:
         outcome = self.outcomes.get(item.nodeid)
         if outcome is None:
             return
-        if self.session is not None and self.session.evidence.current is None:
-            self.session.evidence.current = item.nodeid
         outcome.duration += call.duration
         if report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
@@ -302,8 +300,8 @@ def sbs_session(request: pytest.FixtureRequest) -> Iterator[Any]:
             raise pytest.UsageError(exc.one_line()) from exc
         run.session = TargetSession.start(run.settings)
         run.settings = run.session.settings
-        for nodeid in run.outcomes:  # the check that started the session made the first calls
-            run.session.evidence.current = nodeid
+        # The check whose setup started the session (the latest one) makes the first calls.
+        run.session.evidence.current = next(reversed(run.outcomes), None)
     yield run.session
 
 
