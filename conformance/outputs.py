@@ -15,7 +15,7 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,16 +110,21 @@ def write_evidence(folder: Path, exchanges: Iterable[Exchange], result: RunResul
             check.evidence = written[group]
 
 
+def map_texts(result: RunResult, text: Callable[[str], str]) -> None:
+    """Apply ``text`` to every free text of the model in place: messages, warnings, steps, URLs, reasons."""
+    for c in result.checks:
+        c.message = text(c.message)
+        c.warnings = [text(w) for w in c.warnings]
+        c.steps = [text(s) for s in c.steps]
+        c.exchanges = [{**x, "url": text(str(x.get("url", "")))} for x in c.exchanges]
+    for r in result.requirements:
+        r.reason = text(r.reason)
+
+
 def pseudonymised(result: RunResult, pseudo: Pseudonymiser) -> RunResult:
     """A copy of the model in which every free text has personal numbers replaced."""
     out = copy.deepcopy(result)
-    for c in out.checks:
-        c.message = pseudo.text(c.message)
-        c.warnings = [pseudo.text(w) for w in c.warnings]
-        c.steps = [pseudo.text(s) for s in c.steps]
-        c.exchanges = [{**x, "url": pseudo.text(str(x.get("url", "")))} for x in c.exchanges]
-    for r in out.requirements:
-        r.reason = pseudo.text(r.reason)
+    map_texts(out, pseudo.text)
     return out
 
 
@@ -165,11 +170,7 @@ def write_run(result: RunResult, folder: Path, exchanges: list[Exchange], *, red
     # Last value-layer pass with every secret registered during the run, before anything is written.
     for e in exchanges:
         redactor.reapply(e)
-    for c in result.checks:
-        c.message = redactor.text(c.message)
-        c.steps = [redactor.text(x) for x in c.steps]
-        c.warnings = [redactor.text(x) for x in c.warnings]
-        c.exchanges = [{**x, "url": redactor.text(str(x.get("url", "")))} for x in c.exchanges]
+    map_texts(result, redactor.text)
     if carry_from is not None:  # evidence of results carried over from an earlier run
         import shutil
 
