@@ -20,7 +20,7 @@ def _api(run: ScenarioRun, poll: int | None = None) -> list[dict[str, Any]]:
     return [t for t in run.traffic if t.get("kind") == "api" and (poll is None or t["poll"] == poll)]
 
 
-def _lists(run: ScenarioRun, poll: int) -> list[dict[str, Any]]:
+def _lists(run: ScenarioRun, poll: int | None = None) -> list[dict[str, Any]]:
     return [t for t in _api(run, poll) if t["path"].rstrip("/") == API_BASE_PATH]
 
 
@@ -33,13 +33,18 @@ def _judged(run: ScenarioRun) -> list[Poll]:
     return [p for p in run.polls if p.exit_known or p.state is not None or p.state_error]
 
 
-def _state_problem(run: ScenarioRun, poll: Poll) -> str | None:
-    """Why the poll's outcome cannot be right: exit code, missing or wrong state."""
+def _state_problem(poll: Poll) -> str | None:
+    """Why the poll's outcome cannot be right: exit code, missing or unreadable state."""
     if poll.exit_known and poll.exit_code != 0:
         return f"poll {poll.number}: the command exited with {poll.exit_code}: {poll.output.strip()[-300:]}"
     if poll.state_error:
         return f"poll {poll.number}: {poll.state_error}"
     return None
+
+
+def _sync_problem(poll: Poll) -> str | None:
+    """Why the poll did not end in the true state: its outcome, or a state that differs from the truth."""
+    return _state_problem(poll) or _state_mismatch(poll)
 
 
 def auth_01(run: ScenarioRun) -> Verdict:
@@ -77,7 +82,7 @@ def auth_03(run: ScenarioRun) -> Verdict:
     renewed = [g for g in _grants(run) if g["start"] > first and g.get("grant", {}).get("ok")]
     if not renewed:
         return "failed", "after the 401 the client asked for no new token"
-    problem = _state_problem(run, poll) or _state_mismatch(poll)
+    problem = _sync_problem(poll)
     return ("failed", f"new token, but the sync did not complete: {problem}") if problem else PASS
 
 
@@ -103,7 +108,7 @@ def page_01(run: ScenarioRun) -> Verdict:
 
 
 def page_02(run: ScenarioRun) -> Verdict:
-    for t in _lists(run, run.polls[-1].number) + [c for p in run.polls for c in _lists(run, p.number)]:
+    for t in _lists(run):
         if ("fraSekvensnummer" in t["query"]) != ("maksAntall" in t["query"]):
             return "failed", f"poll {t['poll']}: sent only one paging parameter: {t['query']}"
     return PASS
@@ -141,7 +146,7 @@ def state_01(run: ScenarioRun) -> Verdict:
     if not _judged(run):
         return "skipped", "no state file given (client-judge --state)"
     for poll in _judged(run):
-        problem = _state_problem(run, poll) or _state_mismatch(poll)
+        problem = _sync_problem(poll)
         if problem:
             return "failed", problem
     return PASS
@@ -151,7 +156,7 @@ def state_02(run: ScenarioRun) -> Verdict:
     if not _judged(run):
         return "skipped", "no state file given (client-judge --state)"
     for poll in _judged(run):
-        problem = _state_problem(run, poll)
+        problem = _state_problem(poll)
         if problem:
             return "failed", problem
         watermark = (poll.state or {}).get("watermark")
@@ -183,7 +188,7 @@ def err_01(run: ScenarioRun) -> Verdict:
         longest = max(longest, streak)
     if longest > MAX_RETRIES:
         return "failed", f"{longest} failing attempts in a row: retries are not bounded"
-    problem = _state_problem(run, run.polls[-1]) or _state_mismatch(run.polls[-1])
+    problem = _sync_problem(run.polls[-1])
     return ("failed", f"retried, but the sync did not complete: {problem}") if problem else PASS
 
 
@@ -205,7 +210,7 @@ def rob_01(run: ScenarioRun) -> Verdict:
     poll = run.polls[-1]
     if not _judged(run):
         return "skipped", "no state file given (client-judge --state)"
-    problem = _state_problem(run, poll) or _state_mismatch(poll)
+    problem = _sync_problem(poll)
     return ("failed", f"with unknown fields and absent optional fields: {problem}") if problem else PASS
 
 
