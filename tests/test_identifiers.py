@@ -59,3 +59,28 @@ def test_data_rules_name_each_problem_without_personal_numbers():
                      "avsluttet"):
         assert fragment in text
     assert "10108412345" not in text
+
+
+def test_kid_with_luhn_agrees_with_python_stdnum():
+    import random
+
+    from stdnum import luhn
+
+    from conformance.identifiers import kid_with_luhn
+
+    rng = random.Random(5)
+    for length in range(1, 25):
+        for _ in range(50):
+            body = "".join(rng.choice("0123456789") for _ in range(length))
+            assert kid_with_luhn(body) == body + luhn.calc_check_digit(body)
+
+
+def test_first_fnr_is_the_first_valid_individnummer():
+    from conformance.identifiers import first_fnr
+
+    for date6 in ("018180", "311299", "418280", "158899"):
+        for start in (0, 137, 480):
+            expected = next((f"{date6}{i:03d}{k1}{k2}" for i in range(start, 500) for k1 in range(10)
+                             for k2 in range(10) if fnr_ok(f"{date6}{i:03d}{k1}{k2}", allow_2032=False)), None)
+            assert first_fnr(date6, start) == expected
+    assert first_fnr("018180", 499, 499) is None

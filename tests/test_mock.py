@@ -233,3 +233,20 @@ def test_org_specs_and_faults_reject_bad_input():
             org_specs(bad)
     with pytest.raises(ValueError, match="unknown fault"):
         Faults.of(["no-such-fault"])
+
+
+def test_query_is_parsed_like_parse_qsl_first_value_wins():
+    import random
+    import urllib.parse
+
+    from conformance.mock.app import query_of
+
+    rng = random.Random(3)
+    for _ in range(5000):
+        raw = "".join(rng.choice("ab=&;x1%2+ ") for _ in range(rng.randint(0, 12)))
+        expected: dict[str, str] = {}
+        for key, value in urllib.parse.parse_qsl(raw, keep_blank_values=True):
+            expected.setdefault(key, value)
+        assert query_of({"query_string": raw.encode()}) == expected, raw
+    assert query_of({"query_string": b"maksAntall=1&maksAntall=2"}) == {"maksAntall": "1"}
+

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from importlib.resources import files
 from typing import Any, Protocol
 
-from conformance.identifiers import fnr_with_check_digits, kid_with_luhn
+from conformance.identifiers import first_fnr, kid_with_luhn
 
 Item = dict[str, Any]
 
@@ -113,7 +113,7 @@ class GeneratedStore:
     """
 
     ID_BASE = 20_000_000
-    EPOCH = dt.datetime(2025, 1, 6, 8, 0, tzinfo=dt.UTC)
+    EPOCH = dt.datetime(2025, 1, 6, 8, 0)  # UTC (naive, so isoformat() has no offset to strip)
 
     def __init__(self, org: str, n: int, *, seed: int = 1, max_versions: int = 3, first_seq: int = 1) -> None:
         self.org, self.n, self.seed = org, n, seed
@@ -166,11 +166,10 @@ class GeneratedStore:
     def _skyldner(self, i: int) -> str:
         h = (i * 2654435761 + self.seed) & 0xFFFFFFFF
         day, month, year = 1 + h % 28, 1 + (h >> 5) % 12, 50 + (h >> 9) % 50
-        for individ in range((h >> 13) % 400, 500):
-            number = fnr_with_check_digits(f"{day:02d}{month + 80:02d}{year:02d}{individ:03d}")
-            if number:
-                return number
-        raise AssertionError("no valid individnummer")  # pragma: no cover (always found within a few tries)
+        number = first_fnr(f"{day:02d}{month + 80:02d}{year:02d}", (h >> 13) % 400)
+        if number is None:  # pragma: no cover (always found within a few tries)
+            raise AssertionError("no valid individnummer")
+        return number
 
     def _opprettet(self, i: int, k: int) -> dt.datetime:
         return self.EPOCH + dt.timedelta(days=45 * (k - 1), seconds=i * 7 % 86_000)
@@ -196,7 +195,7 @@ class GeneratedStore:
             "trekkid": str(self.ID_BASE + i),
             "trekkversjon": k,
             "sekvensnummer": self._seq[k - 1][i],
-            "opprettet": opprettet.strftime("%Y-%m-%dT%H:%M:%S.00Z"),
+            "opprettet": f"{opprettet.isoformat(timespec='seconds')}.00Z",
             "saksnummer": f"TREKK/2025/{100_000 + i}",
             "trekkpliktig": self.org,
             "skyldner": self._skyldner(i),
