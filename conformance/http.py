@@ -8,8 +8,9 @@ returned to the caller to judge. After the last attempt a transport error become
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import httpx
 
@@ -27,7 +28,7 @@ class RetryPolicy:
     retry_statuses: frozenset[int] = RETRY_STATUSES
     sleep: Callable[[float], None] = time.sleep
 
-    def wait_for(self, attempt: int, response: httpx.Response | None) -> float:
+    def wait_for(self, attempt: int, response: Answer | None) -> float:
         if response is not None and "retry-after" in response.headers:
             try:
                 return min(float(response.headers["retry-after"]), self.max_wait)
@@ -55,22 +56,49 @@ def describe_transport_error(exc: httpx.TransportError, url: str) -> tuple[str, 
     return f"cannot reach {url}: {type(exc).__name__} {text}".strip(), "check the URL and network access"
 
 
+class Answer(Protocol):
+    """What the retry loop needs of a response (an httpx.Response or a wire response)."""
+
+    status_code: int
+    headers: Mapping[str, str]
+
+
+A = TypeVar("A", bound=Answer)
+
+
+def with_retries(attempt: Callable[[int], A], policy: RetryPolicy, url: str,
+                 on_transport_error: Callable[[httpx.TransportError], None] | None = None) -> A:
+    """Call ``attempt(n)`` for n = 1, 2, ... until it returns an answer that is not retried, or the
+    policy's attempts are used up (then the last answer is returned, or a transport error raised as
+    :class:`TargetEnvironmentError`)."""
+    for n in range(1, policy.attempts + 1):
+        try:
+            answer = attempt(n)
+        except httpx.TransportError as exc:
+            if on_transport_error is not None:
+                on_transport_error(exc)
+            if n == policy.attempts:
+                cause, hint = describe_transport_error(exc, url)
+                raise TargetEnvironmentError(cause, hint) from exc
+            policy.sleep(policy.wait_for(n, None))
+            continue
+        if answer.status_code in policy.retry_statuses and n < policy.attempts:
+            policy.sleep(policy.wait_for(n, answer))
+            continue
+        return answer
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def send(client: httpx.Client, request: httpx.Request, evidence: Evidence | None,
          policy: RetryPolicy = NO_RETRY) -> httpx.Response:
-    for attempt in range(1, policy.attempts + 1):
-        request.extensions["sbs_attempt"] = attempt
-        try:
-            response = client.send(request)
-        except httpx.TransportError as exc:
-            if evidence is not None:
-                evidence.record_failure(request, exc)
-            if attempt == policy.attempts:
-                cause, hint = describe_transport_error(exc, str(request.url))
-                raise TargetEnvironmentError(cause, hint) from exc
-            policy.sleep(policy.wait_for(attempt, None))
-            continue
-        if response.status_code in policy.retry_statuses and attempt < policy.attempts:
-            policy.sleep(policy.wait_for(attempt, response))
-            continue
-        return response
-    raise AssertionError("unreachable")  # pragma: no cover
+    """Send with retries, every attempt recorded as evidence (its number in ``extensions["sbs_attempt"]``)."""
+
+    def attempt(n: int) -> httpx.Response:
+        request.extensions["sbs_attempt"] = n
+        return client.send(request)
+
+    def record(exc: httpx.TransportError) -> None:
+        if evidence is not None:
+            evidence.record_failure(request, exc)
+
+    return with_retries(attempt, policy, str(request.url), record)

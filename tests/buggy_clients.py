@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from conformance.api import ApiError
 from conformance.clientcheck.reference import ReferenceClient, main
 from conformance.http import RetryPolicy
 from conformance.maskinporten import MaskinportenClient
@@ -67,8 +69,12 @@ class TenParallelCalls(ReferenceClient):
         state = super().sync()
         held = sorted(state["held"].items())[:10]
         with ThreadPoolExecutor(max_workers=10) as pool:  # checks all ten at once: too many
-            list(pool.map(lambda tv: self.api.request(f"/{tv[0]}/{tv[1]}"), held))
+            list(pool.map(self._check, held))
         return state
+
+    def _check(self, held: tuple[str, int]) -> None:
+        with contextlib.suppress(ApiError):  # the answers are not the point here
+            self.api.hent_versjon(*held)
 
 
 BUGS = {"stops-after-first-page": StopsAfterFirstPage, "watermark-plus-one": WatermarkPlusOne,

@@ -1,5 +1,13 @@
-"""Client for the Trekkpålegg API."""
+"""Clients for the Trekkpålegg API."""
 
-from conformance.api.client import ApiError, Side, TrekkpaaleggClient, UnexpectedBody
+from conformance.api.client import (
+    ApiError,
+    KeepAliveTrekkpaaleggClient,
+    Side,
+    TrekkpaaleggClient,
+    TrekkpaaleggOperations,
+    UnexpectedBody,
+)
 
-__all__ = ["ApiError", "Side", "TrekkpaaleggClient", "UnexpectedBody"]
+__all__ = ["ApiError", "KeepAliveTrekkpaaleggClient", "Side", "TrekkpaaleggClient", "TrekkpaaleggOperations",
+           "UnexpectedBody"]

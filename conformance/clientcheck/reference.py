@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from conformance.api import ApiError, TrekkpaaleggClient
+from conformance.api import ApiError, KeepAliveTrekkpaaleggClient
 from conformance.errors import ConfigError, TargetEnvironmentError
 from conformance.http import RetryPolicy
 from conformance.maskinporten import MaskinportenClient, MaskinportenError, SigningCredential
@@ -49,7 +49,8 @@ class ReferenceClient:
         if env.get("SBS_PAGE_SIZE"):  # the reference client's own option (benchmarks), not part of the contract
             self.page_size = int(env["SBS_PAGE_SIZE"])
         self.mp = self.maskinporten(credential)
-        self.api = TrekkpaaleggClient(self.base_url, self.token, retry=self.retry_policy(), verify=self.verify)
+        self.api = KeepAliveTrekkpaaleggClient(self.base_url, self.token, retry=self.retry_policy(),
+                                               verify=self.verify)
 
     # -- the behaviours a payroll system must get right; each is one method -----------------------------
     def maskinporten(self, credential: SigningCredential) -> MaskinportenClient:
