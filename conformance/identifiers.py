@@ -65,23 +65,29 @@ def _kid_mod11_ok(value: str) -> bool:
     return c != 10 and check == str(c)
 
 
-def first_fnr(date6: str, individ_from: int, individ_to: int = 500) -> str | None:
-    """The first fødselsnummer with date digits ``date6`` (DDMMYY, month marks such as +80 included) and an
+# Weights of the date digits (DDMMYY) and of the individnummer's three digits, for each control digit.
+_K1_DATE, _K1_INDIVID = _K1_W[:6], _K1_W[6:9]
+_K2_DATE, _K2_INDIVID, _K2_K1 = _K2_W[:6], _K2_W[6:9], _K2_W[9]
+
+
+def first_fnr(day: int, month: int, year: int, individ_from: int, individ_to: int = 500) -> str | None:
+    """The first fødselsnummer for this date (``month`` with any +40/+80 mark, ``year`` two digits) with an
     individnummer in ``[individ_from, individ_to)`` for which control digits exist (pre-2032 rule), or None.
 
-    The date's weighted sums are taken once and only the individnummer's digits per candidate: the mock
-    builds a skyldner for every item it serves.
+    Computed on integers, the date's weighted sums once: the mock builds a skyldner for every item it serves.
     """
-    s1, s2 = _wsum(_K1_W, date6), _wsum(_K2_W, date6)
-    (w1a, w1b, w1c), (w2a, w2b, w2c), w2k1 = _K1_W[6:9], _K2_W[6:9], _K2_W[9]
+    date = (day // 10, day % 10, month // 10, month % 10, year // 10, year % 10)
+    s1 = sum(map(operator.mul, _K1_DATE, date))
+    s2 = sum(map(operator.mul, _K2_DATE, date))
+    (w1a, w1b, w1c), (w2a, w2b, w2c) = _K1_INDIVID, _K2_INDIVID
     for individ in range(individ_from, individ_to):
         a, b, c = individ // 100, individ // 10 % 10, individ % 10
         k1 = -(s1 + w1a * a + w1b * b + w1c * c) % 11
         if k1 == 10:
             continue
-        k2 = -(s2 + w2a * a + w2b * b + w2c * c + w2k1 * k1) % 11
+        k2 = -(s2 + w2a * a + w2b * b + w2c * c + _K2_K1 * k1) % 11
         if k2 != 10:
-            return f"{date6}{individ:03d}{k1}{k2}"
+            return f"{day:02d}{month:02d}{year:02d}{individ:03d}{k1}{k2}"
     return None
 
 

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
 
@@ -42,15 +43,20 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _config(app: Any, **kwargs: Any) -> uvicorn.Config:
+    # No access log and no proxy-headers layer: the mock is reached directly, and both cost time per call.
+    return uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False, proxy_headers=False, **kwargs)
+
+
 @contextlib.contextmanager
 def serve(state: MockState, host: str = "127.0.0.1", port: int = 0, *, ssl_certfile: str | None = None,
-          ssl_keyfile: str | None = None, startup_timeout: float = 10.0) -> Iterator[RunningMock]:
-    """Serve the mock in a background thread on a free (or given) port until the block ends."""
+          ssl_keyfile: str | None = None, startup_timeout: float = 10.0, app: Any = None) -> Iterator[RunningMock]:
+    """Serve the mock in a background thread on a free (or given) port until the block ends. ``app`` replaces
+    the mock's app (benchmarks compare the mock with a static answer on the same server)."""
     sock = _bind(host, port)
     scheme = "https" if ssl_certfile else "http"
     state.set_origin(f"{scheme}://{host}:{sock.getsockname()[1]}")
-    config = uvicorn.Config(create_app(state), log_level="warning", lifespan="off", access_log=False,
-                            ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+    config = _config(app or create_app(state), ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="sbs-mock")
     thread.start()
@@ -82,5 +88,5 @@ class _AnnouncingServer(uvicorn.Server):
 
 def serve_forever(state: MockState, sock: socket.socket, ready_line: str = "Press Ctrl-C to stop.") -> None:
     """Serve on an already bound socket until interrupted; ``state.set_origin`` must have been called."""
-    config = uvicorn.Config(create_app(state), log_level="warning", lifespan="off")
+    config = _config(create_app(state))
     _AnnouncingServer(config, ready_line).run(sockets=[sock])

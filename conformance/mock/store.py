@@ -166,7 +166,7 @@ class GeneratedStore:
     def _skyldner(self, i: int) -> str:
         h = (i * 2654435761 + self.seed) & 0xFFFFFFFF
         day, month, year = 1 + h % 28, 1 + (h >> 5) % 12, 50 + (h >> 9) % 50
-        number = first_fnr(f"{day:02d}{month + 80:02d}{year:02d}", (h >> 13) % 400)
+        number = first_fnr(day, month + 80, year, (h >> 13) % 400)
         if number is None:  # pragma: no cover (always found within a few tries)
             raise AssertionError("no valid individnummer")
         return number
