@@ -170,3 +170,20 @@ def test_same_answers_as_the_httpx_client_against_the_mock(mock, creds):
     assert info.value.status == 400
     lean.close()
     full.close()
+
+
+def test_targets_are_encoded_exactly_like_quote_and_urlencode():
+    import random
+    import urllib.parse
+
+    from conformance.api.wire import _PLAIN_PATH, _query
+
+    rng = random.Random(2)
+    for _ in range(5000):
+        params = {"".join(rng.choice("ab/%& =+~.-_Z9") for _ in range(rng.randint(1, 4))):
+                  rng.choice([rng.randint(0, 10**6), "".join(rng.choice("x/?&= %~-_.") for _ in range(4))])
+                  for _ in range(rng.randint(1, 3))}
+        assert _query(params) == urllib.parse.urlencode(params)
+        path = "".join(rng.choice("ab/%& =+~.-_Z9?#") for _ in range(rng.randint(0, 6)))
+        if _PLAIN_PATH.fullmatch(path):
+            assert urllib.parse.quote(path) == path
