@@ -250,3 +250,20 @@ def test_query_is_parsed_like_parse_qsl_first_value_wins():
         assert query_of({"query_string": raw.encode()}) == expected, raw
     assert query_of({"query_string": b"maksAntall=1&maksAntall=2"}) == {"maksAntall": "1"}
 
+
+def test_generated_dates_follow_their_definition():
+    """opprettet = EPOCH + 45 (k - 1) days + (i * 7 % 86 000) s; each period starts the day after its version
+    is opprettet and ends the day before the next one starts (checked with datetime, as written in the doc)."""
+    import datetime as dt
+
+    store = GeneratedStore("314961900", 100_000, seed=7, max_versions=4)
+    for i in range(0, 100_000, 997):
+        for k in range(1, store.latest_version_number(str(store.ID_BASE + i)) + 1):
+            item = store.version(str(store.ID_BASE + i), k)
+            opprettet = [store.EPOCH + dt.timedelta(days=45 * (j - 1), seconds=i * 7 % 86_000) for j in range(1, k + 1)]
+            assert item["opprettet"] == opprettet[-1].strftime("%Y-%m-%dT%H:%M:%S.00Z")
+            for j, period in enumerate(item["trekkstoerrelseForPeriode"]):
+                assert period["startdato"] == (opprettet[j].date() + dt.timedelta(days=1)).isoformat()
+                if "sluttdato" in period:
+                    assert period["sluttdato"] == opprettet[j + 1].date().isoformat()
+

@@ -113,13 +113,18 @@ class GeneratedStore:
     """
 
     ID_BASE = 20_000_000
-    EPOCH = dt.datetime(2025, 1, 6, 8, 0)  # UTC (naive, so isoformat() has no offset to strip)
+    EPOCH = dt.datetime(2025, 1, 6, 8, 0)  # UTC
+    _EPOCH_CLOCK = 8 * 3600  # EPOCH's time of day, in seconds
+    _TO_MIDNIGHT = 86_400 - _EPOCH_CLOCK
 
     def __init__(self, org: str, n: int, *, seed: int = 1, max_versions: int = 3, first_seq: int = 1) -> None:
         self.org, self.n, self.seed = org, n, seed
         rng = random.Random(seed)
         counts = [1 + int(rng.random() * max_versions) for _ in range(n)]
         self._nversions = array("B", counts)
+        # ISO dates 45 (j - 1) + 0, 1, 2 days after EPOCH, for version j (see _item).
+        self._days = [[(self.EPOCH.date() + dt.timedelta(days=45 * j + extra)).isoformat() for extra in range(3)]
+                      for j in range(max_versions)]
         # Round k publishes version k+1 of every trekkid that has one, in trekkid order.
         self._seq: list[array[int]] = []  # per round k: sekvensnummer of version k+1 (0: no such version)
         counter = first_seq
@@ -171,20 +176,22 @@ class GeneratedStore:
             raise AssertionError("no valid individnummer")
         return number
 
-    def _opprettet(self, i: int, k: int) -> dt.datetime:
-        return self.EPOCH + dt.timedelta(days=45 * (k - 1), seconds=i * 7 % 86_000)
-
     def _item(self, i: int, k: int) -> Item:
+        # Version j is opprettet at EPOCH + 45 (j - 1) days + (i * 7 % 86 000) s and its period starts the next
+        # day; the date strings come from a table (_days) and the clock from integers: datetime arithmetic
+        # cost more than the rest of the item.
+        seconds = i * 7 % 86_000
+        late = int(seconds >= self._TO_MIDNIGHT)  # opprettet falls on the next calendar day
+        clock = (self._EPOCH_CLOCK + seconds) % 86_400
         periods: list[Item] = []
         for j in range(1, k + 1):
-            start = self._opprettet(i, j).date() + dt.timedelta(days=1)
             amount = (i + j) % 2 == 0
-            periods.append({"startdato": start.isoformat(),
+            periods.append({"startdato": self._days[j - 1][late + 1],
                             **({"trekkbeloep": {"trekkbeloep": 500 * (1 + (i + j) % 20)}} if amount
                                else {"trekkprosent": {"trekkprosent": float(5 + (i * j) % 30)}})})
             if j > 1:
-                periods[j - 2]["sluttdato"] = (start - dt.timedelta(days=1)).isoformat()
-        opprettet = self._opprettet(i, k)
+                periods[j - 2]["sluttdato"] = self._days[j - 1][late]
+        opprettet = f"{self._days[k - 1][late]}T{clock // 3600:02d}:{clock // 60 % 60:02d}:{clock % 60:02d}.00Z"
         status = "aktiv"
         if i % 10 == 9 and k == self._nversions[i] and k > 1:
             # The order ends today: this version closes the running period (its sluttdato is today, set
@@ -195,7 +202,7 @@ class GeneratedStore:
             "trekkid": str(self.ID_BASE + i),
             "trekkversjon": k,
             "sekvensnummer": self._seq[k - 1][i],
-            "opprettet": f"{opprettet.isoformat(timespec='seconds')}.00Z",
+            "opprettet": opprettet,
             "saksnummer": f"TREKK/2025/{100_000 + i}",
             "trekkpliktig": self.org,
             "skyldner": self._skyldner(i),
