@@ -7,6 +7,7 @@ returned to the caller to judge. After the last attempt a transport error become
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,6 +39,11 @@ class RetryPolicy:
 
 
 NO_RETRY = RetryPolicy(attempts=1)
+
+
+def tls_context(verify: bool | str) -> bool | ssl.SSLContext:
+    """httpx's ``verify``: True (system CAs), False (no check) or a CA file's path, as a context for that file."""
+    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
 
 
 def describe_transport_error(exc: httpx.TransportError, url: str) -> tuple[str, str]:

@@ -187,3 +187,21 @@ def test_targets_are_encoded_exactly_like_quote_and_urlencode():
         path = "".join(rng.choice("ab/%& =+~.-_Z9?#") for _ in range(rng.randint(0, 6)))
         if _PLAIN_PATH.fullmatch(path):
             assert urllib.parse.quote(path) == path
+
+
+def test_tls_with_the_run_ca_and_an_untrusted_server(tmp_path, state, creds):
+    from conformance.clientcheck.runner import make_tls
+    from conformance.http import describe_transport_error
+    from conformance.mock import serve
+
+    ca, cert, key = make_tls(tmp_path)
+    with serve(state, ssl_certfile=str(cert), ssl_keyfile=str(key)) as running:
+        mp = mp_client(running, creds, verify=str(ca))
+        trusted = KeepAliveTrekkpaaleggClient(running.base_url, mp.access_token, verify=str(ca))
+        assert len(trusted.hent_side(0, 3)) == 3
+        with pytest.raises(httpx.ConnectError) as info:  # the system CAs do not know the run's CA
+            KeepAliveWire(running.base_url).get("/api/trekkpaalegg/v1")
+        cause, hint = describe_transport_error(info.value, running.base_url)
+        assert cause.startswith("TLS handshake with 127.0.0.1 failed") and "CA bundle" in hint
+        unverified = KeepAliveWire(running.base_url, verify=False).get("/api/trekkpaalegg/v1")
+        assert unverified.status_code == 401

@@ -19,7 +19,7 @@ import httpx
 from conformance import API_BASE_PATH
 from conformance.api.wire import KeepAliveWire, WireResponse
 from conformance.evidence import Evidence
-from conformance.http import RetryPolicy, send, with_retries
+from conformance.http import RetryPolicy, send, tls_context, with_retries
 
 Trekkpaalegg = dict[str, Any]
 
@@ -111,7 +111,7 @@ class TrekkpaaleggClient(TrekkpaaleggOperations):
         self.token = token
         self.evidence = evidence
         self.retry = retry or RetryPolicy()
-        self._http = http or httpx.Client(timeout=timeout, verify=verify,
+        self._http = http or httpx.Client(timeout=timeout, verify=tls_context(verify),
                                           event_hooks=evidence.event_hooks("api") if evidence else None)
 
     # -- raw access, for checks that send unusual requests --------------------------------------

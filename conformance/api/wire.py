@@ -90,8 +90,12 @@ class _Response:
 class _Connection:
     def __init__(self, host: str, port: int, timeout: float, tls: ssl.SSLContext | None) -> None:
         sock = socket.create_connection((host, port), timeout=timeout)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no response waits for Nagle
-        self.sock = tls.wrap_socket(sock, server_hostname=host) if tls is not None else sock
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no response waits for Nagle
+            self.sock = tls.wrap_socket(sock, server_hostname=host) if tls is not None else sock
+        except BaseException:
+            sock.close()
+            raise
         self.used = False
 
     def exchange(self, request: bytes) -> tuple[int, dict[str, str], bytes, bool]:

@@ -12,7 +12,7 @@ import httpx
 
 from conformance.errors import ConfigError, TargetEnvironmentError
 from conformance.evidence import Evidence
-from conformance.http import RetryPolicy, send
+from conformance.http import RetryPolicy, send, tls_context
 from conformance.maskinporten.grant import GRANT_TYPE, SigningCredential, build_grant
 
 #: What each Maskinporten code means for the user and what to do about it.
@@ -90,7 +90,7 @@ class MaskinportenClient:
         self.evidence = evidence
         self.retry = retry or RetryPolicy()
         self.refresh_margin = refresh_margin
-        self._http = http or httpx.Client(timeout=timeout, verify=verify,
+        self._http = http or httpx.Client(timeout=timeout, verify=tls_context(verify),
                                           event_hooks=evidence.event_hooks("token") if evidence else None)
         self._token: Token | None = None
         self._lock = threading.Lock()
