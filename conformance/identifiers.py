@@ -98,8 +98,8 @@ def kid_with_luhn(body: str) -> str:
     """``body`` with its Luhn (MOD10) check digit appended.
 
     Computed here rather than with python-stdnum's generic ``luhn.calc_check_digit`` because the mock
-    builds a KID for every item it serves and this is about five times faster; a test checks both agree
-    (and ``kid_ok`` validates with python-stdnum).
+    builds a KID for every item it serves: about 19k fewer instructions per item (callgrind), 6 % of a
+    first-sync call. A test checks both agree, and ``kid_ok`` validates with python-stdnum.
     """
     rev = body[::-1]
     total = sum(map(_LUHN_DOUBLED.__getitem__, map(int, rev[0::2]))) + sum(map(int, rev[1::2]))
