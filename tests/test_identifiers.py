@@ -61,18 +61,23 @@ def test_data_rules_name_each_problem_without_personal_numbers():
     assert "10108412345" not in text
 
 
-def test_kid_with_luhn_agrees_with_python_stdnum():
+def test_kid_series_agrees_with_python_stdnum():
     import random
 
     from stdnum import luhn
 
-    from conformance.identifiers import kid_with_luhn
+    from conformance.identifiers import KidSeries
 
     rng = random.Random(5)
-    for length in range(1, 25):
-        for _ in range(50):
-            body = "".join(rng.choice("0123456789") for _ in range(length))
-            assert kid_with_luhn(body) == body + luhn.calc_check_digit(body)
+    for prefix_length in range(0, 12):
+        for width in range(1, 9):
+            prefix = "".join(rng.choice("0123456789") for _ in range(prefix_length))
+            series = KidSeries(prefix, width)
+            for number in {0, 10**width - 1, *(rng.randrange(10**width) for _ in range(20))}:
+                body = f"{prefix}{number:0{width}d}"
+                assert series(number) == body + luhn.calc_check_digit(body) and kid_ok(series(number))
+    with pytest.raises(ValueError):
+        KidSeries("31", 3)(1000)
 
 
 def test_first_fnr_is_the_first_valid_individnummer():

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from importlib.resources import files
 from typing import Any, Protocol
 
-from conformance.identifiers import first_fnr, kid_with_luhn
+from conformance.identifiers import KidSeries, first_fnr
 
 Item = dict[str, Any]
 
@@ -122,6 +122,7 @@ class GeneratedStore:
         rng = random.Random(seed)
         counts = [1 + int(rng.random() * max_versions) for _ in range(n)]
         self._nversions = array("B", counts)
+        self._kid = KidSeries(org, 7)  # the organisation number and the trekkpålegg's index
         # ISO dates 45 (j - 1) + 0, 1, 2 days after EPOCH, for version j (see _item).
         self._days = [[(self.EPOCH.date() + dt.timedelta(days=45 * j + extra)).isoformat() for extra in range(3)]
                       for j in range(max_versions)]
@@ -209,7 +210,7 @@ class GeneratedStore:
             "trekkstatus": status,
             "trekkstoerrelseForPeriode": periods,
             "betalingsinformasjon": {
-                "kidnummer": kid_with_luhn(f"{self.org}{i:07d}"),
+                "kidnummer": self._kid(i),
                 "kontonummer": KONTONUMMER,
                 "betalingsmottaker": BETALINGSMOTTAKER,
             },
