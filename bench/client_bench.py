@@ -8,7 +8,8 @@ Target (issue 5): >= 2 000 API calls/s on a 2-core machine; memory flat with 100
 The rate is taken between the first API call's arrival and the last one's answer, as the mock recorded
 them (the process start and the token request are not API calls); the whole run, start to exit, is printed
 too. Runs alternate mock and ceiling, ROUNDS times, and the medians are compared, because a shared virtual
-machine's speed drifts by tens of percent from one minute to the next.
+machine's speed drifts by tens of percent from one minute to the next; each round also prints the share of
+CPU time the hypervisor took for other guests ("steal"), which explains most of that drift.
 
     python bench/client_bench.py [ROUNDS]
 """
@@ -75,6 +76,23 @@ def ceiling_rate(calls: int) -> float:
     return calls / float(out.stdout.strip())
 
 
+def cpu_times() -> list[int] | None:
+    """The machine's CPU time counters (/proc/stat, Linux), or None elsewhere."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            return [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+def stolen(before: list[int] | None, after: list[int] | None) -> str:
+    """The share of CPU time the hypervisor gave to other guests meanwhile ("steal", the 8th counter)."""
+    if before is None or after is None or len(before) < 8:
+        return "n/a"
+    delta = [b - a for a, b in zip(before, after, strict=False)]
+    return f"{100 * delta[7] / max(1, sum(delta)):.0f} %"
+
+
 def memory_with(n: int) -> float:
     tracemalloc.start()
     store = GeneratedStore("314961900", n)
@@ -89,13 +107,15 @@ def main() -> int:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     rates, wholes, ceilings = [], [], []
     for r in range(1, rounds + 1):
+        before = cpu_times()
         calls, span, whole = reference_sync()
         ceiling = ceiling_rate(calls)
         rates.append(calls / span)
         wholes.append(calls / whole)
         ceilings.append(ceiling)
         print(f"round {r}: mock {calls / span:.0f} calls/s ({calls} calls; whole run incl. start "
-              f"{calls / whole:.0f}/s), ceiling {ceiling:.0f} calls/s")
+              f"{calls / whole:.0f}/s), ceiling {ceiling:.0f} calls/s; CPU stolen by the hypervisor "
+              f"{stolen(before, cpu_times())}")
     rate, ceiling = statistics.median(rates), statistics.median(ceilings)
     print(f"first-sync, maksAntall=1, median of {rounds}: {rate:.0f} API calls/s (target >= 2000: "
           f"{'met' if rate >= 2000 else 'NOT met'}); whole run {statistics.median(wholes):.0f}/s; "
