@@ -1,7 +1,9 @@
-"""Command line: ``sbs-conformance run | mock serve``.
+"""Command line: ``sbs-conformance run | doctor | report | verify | diff | client-check | client-judge | mock serve``.
 
-Exit codes: 0 passed, 1 failed, 2 usage or configuration error, 3 environment error (target or token
-endpoint unreachable), 4 a secret was found in an output file, 130 interrupted.
+Exit codes of ``run`` and ``client-check``: 0 passed, 1 failed, 2 usage or configuration error, 3 environment
+error (target or token endpoint unreachable), 4 a secret was found in an output file, 5 incomplete (a required
+requirement was not run), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). ``verify`` has its own codes
+(see :mod:`conformance.integrity`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
+import signal
 import sys
+import textwrap
+from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -18,9 +24,11 @@ from conformance import __version__
 from conformance.errors import (
     EXIT_ENVIRONMENT,
     EXIT_FAILED,
+    EXIT_INCOMPLETE,
     EXIT_INTERRUPTED,
     EXIT_LEAK,
     EXIT_PASSED,
+    EXIT_TERMINATED,
     EXIT_USAGE,
     ConfigError,
     ConformanceToolError,
@@ -28,6 +36,9 @@ from conformance.errors import (
 from conformance.settings import OPTIONS, Settings, argument_kwargs, resolve
 
 PROG = "sbs-conformance"
+#: pytest runs silently under the CLI: the CLI prints one line per requirement and the verdict.
+QUIET_PYTEST = ["-qq", "--tb=no", "--no-header", "--no-summary", "-p", "no:warnings", "-o",
+                "console_output_style=classic", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
 
 
 def _fail(exc: ConformanceToolError) -> int:
@@ -44,52 +55,100 @@ def _add_settings_options(parser: argparse.ArgumentParser) -> None:
                             help=f"{o.help} [SBS_CONFORMANCE_{o.name.upper()}]", **argument_kwargs(o))
 
 
-class _SettingsBridge:
-    """Hands the CLI's resolved Settings to the plugin and keeps the pytest config for reading results."""
+class StopSignal:
+    """Which signal stopped the run, if any. SIGTERM is handled like Ctrl-C: the report is still written."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self) -> None:
+        self.name: str | None = None
+
+
+@contextlib.contextmanager
+def stop_signals(holder: StopSignal) -> Iterator[None]:
+    """SIGINT and SIGTERM raise KeyboardInterrupt (once; while the outputs are written they are ignored)."""
+    def on_signal(signum: int, frame: Any) -> None:
+        if holder.name is None:
+            holder.name = "SIGTERM" if signum == signal.SIGTERM else "SIGINT"
+            raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+class _SettingsBridge:
+    """Hands the CLI's prepared run to the plugin and keeps the pytest config for reading results."""
+
+    def __init__(self, settings: Settings, prepared: Any, stop: StopSignal) -> None:
+        self.settings, self.prepared, self.stop = settings, prepared, stop
         self.config: Any = None
 
     def pytest_configure(self, config: Any) -> None:
-        from conformance.plugin import SETTINGS_KEY
+        from conformance.plugin import CLI_KEY, PREPARED_KEY, SETTINGS_KEY
 
         config.stash[SETTINGS_KEY] = self.settings
+        config.stash[PREPARED_KEY] = self.prepared
+        config.stash[CLI_KEY] = True
         self.config = config
 
+    def pytest_keyboard_interrupt(self) -> None:
+        from conformance.plugin import PLUGIN_NAME
 
-def _exit_code(result: Any) -> int:
+        run = self.config.pluginmanager.get_plugin(PLUGIN_NAME) if self.config else None
+        if run is not None and self.stop.name:
+            run.interrupted = self.stop.name
+
+
+def exit_code(result: Any) -> int:
     if result.verdict == "passed":
         return EXIT_PASSED
     if result.verdict == "failed":
         return EXIT_FAILED
+    if result.verdict == "incomplete":
+        return EXIT_INCOMPLETE
     if result.verdict == "interrupted":
-        return EXIT_INTERRUPTED
+        kind = (result.interruption or {}).get("kind")
+        return EXIT_TERMINATED if kind == "SIGTERM" else EXIT_INTERRUPTED
     kind = (result.error or {}).get("kind")
     return EXIT_USAGE if kind == "config" else EXIT_ENVIRONMENT
 
 
-def _print_summary(result: Any, out: Path, written: Any = None) -> None:
+def _wrapped(text: str, indent: int) -> str:
+    """A long line wrapped at word boundaries (never cut): the terminal's width, or 110 columns in CI."""
+    width = shutil.get_terminal_size((110, 24)).columns if sys.stdout.isatty() else 110
+    return textwrap.fill(text, width=max(width, 60), subsequent_indent=" " * indent, break_long_words=False,
+                         break_on_hyphens=False)
+
+
+def print_summary(result: Any, out: Path, written: Any = None) -> None:
     counts = ", ".join(f"{n} {s}" for s, n in result.counts.items() if n)
     print()
     print(f"Verdict: {result.verdict.upper()}  ({counts}; {len(result.checks)} checks)")
     target = result.target
+    where = f" org {target['org']}" if target.get("org") else ""
     print(f"Target:  {target['kind']}{' (embedded mock)' if target.get('embedded_mock') else ''} "
-          f"{target['base_url']}  org {target['org']}")
+          f"{target.get('base_url') or ''}{where}")
     cause = (result.error or {}).get("message")
     hidden = 0
     for req in result.requirements:
-        if req.status in ("failed", "error", "warning"):
+        if req.status in ("failed", "error", "warning", "waived") or (req.status == "not_run"
+                                                                     and req.severity == "required"):
             first = next((c for c in result.checks if c.nodeid in req.checks and c.status == req.status), None)
             if first is not None and first.message == cause:
                 hidden += 1  # the run's cause is printed once below
                 continue
-            detail = f": {first.message}" if first and first.message else ""
-            print(f"  {req.status.upper():8} {req.id}{detail}"[:240])
+            detail = first.message if first and first.message else req.reason or (
+                (req.waiver or {}).get("reason", "") if req.status == "waived" else "")
+            label = req.status.upper().replace("_", " ")
+            print(_wrapped(f"  {label:8} {req.id}{': ' + detail if detail else ''}", 11))
     if hidden:
         print(f"  ERROR    {hidden} requirement(s) could not be checked, see the cause")
+    if result.interruption:
+        print(_wrapped(f"Stopped: {result.interruption['message']}", 9))
     if result.error:
-        print(f"Cause:   {result.error['message']}")
+        print(_wrapped(f"Cause:   {result.error['message']}", 9))
     print(f"Report:  {out / 'report.html'}")
     if written is not None and written.pdf is not None:
         print(f"         {written.pdf}")
@@ -101,27 +160,33 @@ def _print_summary(result: Any, out: Path, written: Any = None) -> None:
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     import pytest
 
+    from conformance.mock import seeded_orgs
     from conformance.plugin import PLUGIN_NAME
+    from conformance.preflight import prepare
 
     try:
         settings = resolve({o.name: getattr(args, o.name) for o in OPTIONS}, config=args.config)
+        prepared = prepare(settings, seeded_orgs=seeded_orgs(settings.mock_size))
     except ConfigError as exc:
         return _fail(exc)
-    bridge = _SettingsBridge(settings)
     suite_dir = Path(str(files("conformance.suite")))
     selection = ["--pyargs", "conformance.suite"]
     if settings.rerun_failed:
-        selection = _rerun_selection(settings.rerun_failed, suite_dir)
+        selection = _rerun_selection(prepared.previous, suite_dir)
         if not selection:
             print(f"{PROG}: nothing to re-run: {settings.rerun_failed} has no failed or errored checks")
+            with contextlib.suppress(OSError):
+                prepared.out.rmdir()
             return EXIT_PASSED
-    pytest_args = ["-c", str(suite_dir / "pytest.ini"), "--rootdir", str(suite_dir), *selection,
-                   "-q", "--tb=no", "--no-header", "-W", "ignore::pytest.PytestAssertRewriteWarning", *extra]
+    stop = StopSignal()
+    bridge = _SettingsBridge(settings, prepared, stop)
+    pytest_args = ["-c", str(suite_dir / "pytest.ini"), "--rootdir", str(suite_dir), *selection, *QUIET_PYTEST, *extra]
     # Isolate the suite from whatever pytest plugins the environment has: load only ours.
     previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
-        code = pytest.main(["-p", "conformance.plugin", *pytest_args], plugins=[bridge])
+        with stop_signals(stop):
+            code = pytest.main(["-p", "conformance.plugin", *pytest_args], plugins=[bridge])
     finally:
         if previous is None:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
@@ -129,32 +194,31 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
     run = bridge.config.pluginmanager.get_plugin(PLUGIN_NAME) if bridge.config else None
     if run is None or run.result is None:
+        with contextlib.suppress(OSError):
+            prepared.out.rmdir()  # created (empty) by prepare; nothing was written
         if code == pytest.ExitCode.INTERRUPTED:
             print(f"{PROG}: interrupted before any check ran", file=sys.stderr)
-            return EXIT_INTERRUPTED
+            return EXIT_TERMINATED if stop.name == "SIGTERM" else EXIT_INTERRUPTED
         print(f"{PROG}: error: the suite did not run (pytest exit code {int(code)})", file=sys.stderr)
         print(f"{PROG}: hint: check the arguments after --, e.g. a -k expression that selects nothing",
               file=sys.stderr)
         return EXIT_USAGE
-    _print_summary(run.result, run.output_dir, run.written)
-    return _final_code(run.result, run.written)
+    print_summary(run.result, run.output_dir, run.written)
+    return final_code(run.result, run.written)
 
 
-def _final_code(result: Any, written: Any) -> int:
+def final_code(result: Any, written: Any) -> int:
     """The run's exit code; a leak found in the output overrides every verdict."""
     if written is not None and written.leaks:
         for leak in written.leaks:
             print(f"{PROG}: LEAK: {leak}", file=sys.stderr)
         print(f"{PROG}: hint: do not share this folder; report the leak as a bug in sbs-conformance", file=sys.stderr)
         return EXIT_LEAK
-    return _exit_code(result)
+    return exit_code(result)
 
 
-def _rerun_selection(previous: Path, suite_dir: Path) -> list[str]:
+def _rerun_selection(old: Any, suite_dir: Path) -> list[str]:
     """Paths of the earlier run's failed/errored bundled checks (a vendor's own checks are carried over)."""
-    from conformance.results import read_json
-
-    old = read_json(previous / "results.json")
     out = []
     for c in old.checks:
         if c.status in ("failed", "error"):
@@ -201,13 +265,21 @@ def cmd_mock_serve_scenario(args: argparse.Namespace) -> int:
     return EXIT_PASSED
 
 
+def _client_out(args: argparse.Namespace, started: Any, run_id: str) -> Path:
+    from conformance.preflight import default_out, writable_folder
+
+    return writable_folder(args.out or default_out(started, run_id, "-client"))
+
+
 def cmd_client_judge(args: argparse.Namespace) -> int:
     import datetime as dt
     import json
+    import uuid
 
     from conformance.clientcheck.results import write_client_report
     from conformance.clientcheck.runner import run_from_recording
     from conformance.clientcheck.scenarios import SCENARIOS
+    from conformance.messages import Message
 
     scenario = SCENARIOS.get(args.scenario)
     if scenario is None:
@@ -221,13 +293,14 @@ def cmd_client_judge(args: argparse.Namespace) -> int:
         try:
             final_state = json.loads(args.state.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            problem = f"state file {args.state} unreadable: {exc}"
+            problem = Message("cc.state_unreadable", {"path": str(args.state), "cause": str(exc)[:120]})
     run = run_from_recording(scenario, traffic, final_state, problem)
-    started = dt.datetime.now(dt.UTC)
-    out = args.out or Path("reports") / f"{started.strftime('%Y%m%dT%H%M%SZ')}-client"
-    result, written = write_client_report([run], out, args.lang, ["(polled by hand)"], started, pdf=not args.no_pdf)
-    _print_summary(result, out, written)
-    return _final_code(result, written)
+    started, run_id = dt.datetime.now(dt.UTC), uuid.uuid4().hex[:8]
+    out = _client_out(args, started, run_id)
+    result, written = write_client_report([run], out, args.lang, ["(polled by hand)"], started, pdf=not args.no_pdf,
+                                          run_id=run_id)
+    print_summary(result, out, written)
+    return final_code(result, written)
 
 
 def cmd_mock_serve(args: argparse.Namespace) -> int:
@@ -284,7 +357,8 @@ def cmd_mock_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from conformance.doctor import Doctor, exit_code, render
+    from conformance.doctor import Doctor, render
+    from conformance.doctor import exit_code as doctor_exit_code
 
     try:
         settings = resolve({o.name: getattr(args, o.name) for o in OPTIONS}, config=args.config)
@@ -293,7 +367,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         return exc.exit_code
     findings = Doctor(settings).run()
     print(render(findings))
-    code = exit_code(findings)
+    code = doctor_exit_code(findings)
     print("\nAll good: run `sbs-conformance run` with the same options." if code == EXIT_PASSED
           else "\nFix the FAIL lines above, then run doctor again.")
     return code
@@ -301,6 +375,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Re-render HTML/PDF (and JSON/JUnit) from results.json and evidence, without contacting any server."""
+    import json
+
+    from conformance.assemble import localise
     from conformance.integrity import write_manifest
     from conformance.outputs import write_renderings
     from conformance.requirements import load_catalogue
@@ -309,21 +386,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     folder: Path = args.folder
     try:
         result = read_json(folder / "results.json")
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, TypeError, KeyError) as exc:
         return _fail(ConfigError(f"cannot read {folder / 'results.json'}: {exc}", "give an output folder of a run"))
     if args.lang and args.lang != result.lang:
-        catalogue = load_catalogue()
-        result.lang = args.lang
-        for r in result.requirements:
-            req = catalogue.get(r.id)
-            if req is not None:
-                r.title, r.hint = req.title(args.lang), req.hint(args.lang)
+        catalogue = load_catalogue("sbs" if result.target.get("kind") == "client" else "trekkpaalegg")
+        localise(result, args.lang, catalogue)
     written = write_renderings(result, folder, pdf=not args.no_pdf)
     inputs = {}
     old_manifest = folder / "manifest.json"
     if old_manifest.exists():
-        import json
-
         inputs = json.loads(old_manifest.read_text(encoding="utf-8")).get("inputs", {})
     write_manifest(folder, result.run_id, inputs, args.sign_key)
     print(f"Report:  {folder / 'report.html'}")
@@ -335,9 +406,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from conformance.integrity import verify_folder
+    from conformance.integrity import VerifyError, verify_folder
 
-    v = verify_folder(args.folder, args.key)
+    try:
+        v = verify_folder(args.folder, args.key)
+    except VerifyError as exc:
+        print(f"FAIL  {exc.cause}")
+        if exc.hint:
+            print(f"      hint: {exc.hint}")
+        return exc.exit_code
     for problem in v.problems:
         print(f"FAIL  {problem}")
     for name in v.changed:
@@ -350,11 +427,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
         how = "with the given public key" if args.key else "with the key embedded in it (integrity only)"
         print(f"OK    signature valid {how}; key thumbprint {v.signer}")
     elif v.signature == "invalid":
-        print("FAIL  signature invalid")
+        print("FAIL  signature invalid: manifest.json changed after it was signed")
+    elif v.signature == "missing":
+        print("FAIL  no signature (manifest.jws), but --key requires one: the folder may have been re-made")
+    elif v.signature == "other-key":
+        print(f"FAIL  signed with another key (thumbprint {v.signer}; the given key is {v.expected_signer})")
     else:
         print("NOTE  manifest is not signed (use --sign-key when running)")
-    print("OK    every file matches manifest.json" if v.ok else "The folder was changed after the run.")
-    return EXIT_PASSED if v.ok else EXIT_FAILED
+    if v.ok:
+        print("OK    every file matches manifest.json")
+    elif v.changed or v.missing or v.extra or v.signature == "invalid":
+        print("The folder was changed after the run.")
+    return v.code
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -363,37 +447,63 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     try:
         old, new = read_json(args.old / "results.json"), read_json(args.new / "results.json")
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, TypeError, KeyError) as exc:
         return _fail(ConfigError(f"cannot read results: {exc}", "give two output folders"))
     print(render_text(diff_results(old, new)))
     return EXIT_PASSED
 
 
+def _check_command(command: list[str]) -> None:
+    if not command:
+        raise ConfigError("no command given", "put the SBS command after --, e.g. -- java -jar sbs.jar")
+    if shutil.which(command[0]) is None:
+        raise ConfigError(f"cannot start the command {command[0]!r}: not found or not executable",
+                          "give the command of your SBS after --, with its full path if it is not on PATH")
+
+
 def cmd_client_check(args: argparse.Namespace, command: list[str]) -> int:
     import datetime as dt
+    import uuid
 
     from conformance.clientcheck.results import write_client_report
-    from conformance.clientcheck.runner import run_scenario
+    from conformance.clientcheck.runner import ScenarioRun, run_scenario
     from conformance.clientcheck.scenarios import SCENARIOS
 
-    if not command:
-        return _fail(ConfigError("no command given", "put the SBS command after --, e.g. -- java -jar sbs.jar"))
-    names = list(SCENARIOS) if not args.scenario or "all" in args.scenario else args.scenario
-    unknown = [n for n in names if n not in SCENARIOS]
-    if unknown:
-        return _fail(ConfigError(f"unknown scenario {', '.join(unknown)}", f"choose from {', '.join(SCENARIOS)}"))
-    started = dt.datetime.now(dt.UTC)
-    runs = []
-    for name in names:
-        print(f"scenario {name}: {SCENARIOS[name].description}", flush=True)
-        run = run_scenario(SCENARIOS[name], command, tls=args.tls, timeout=args.timeout)
-        runs.append(run)
-        print(f"  {', '.join(f'poll {p.number}: exit {p.exit_code}' for p in run.polls)}; "
-              f"{len(run.traffic)} requests", flush=True)
-    out = args.out or Path("reports") / f"{started.strftime('%Y%m%dT%H%M%SZ')}-client"
-    result, written = write_client_report(runs, out, args.lang, command, started, pdf=not args.no_pdf)
-    _print_summary(result, out, written)
-    return _final_code(result, written)
+    try:
+        _check_command(command)
+        names = list(SCENARIOS) if not args.scenario or "all" in args.scenario else args.scenario
+        unknown = [n for n in names if n not in SCENARIOS]
+        if unknown:
+            raise ConfigError(f"unknown scenario {', '.join(unknown)}", f"choose from {', '.join(SCENARIOS)}")
+        started, run_id = dt.datetime.now(dt.UTC), uuid.uuid4().hex[:8]
+        out = _client_out(args, started, run_id)
+    except ConfigError as exc:
+        return _fail(exc)
+    runs: list[ScenarioRun] = []
+    current: ScenarioRun | None = None
+    stop = StopSignal()
+    with stop_signals(stop):
+        try:
+            for name in names:
+                print(f"scenario {name}: {SCENARIOS[name].description}", flush=True)
+                current = ScenarioRun(SCENARIOS[name])
+                run_scenario(SCENARIOS[name], command, tls=args.tls, timeout=args.timeout, run=current)
+                runs.append(current)
+                current = None
+                print(f"  {', '.join(f'poll {p.number}: exit {p.exit_code}' for p in runs[-1].polls)}; "
+                      f"{len(runs[-1].traffic)} requests", flush=True)
+        except KeyboardInterrupt:
+            stop.name = stop.name or "SIGINT"
+        except ConfigError as exc:  # the command could not be started after all
+            with contextlib.suppress(OSError):
+                out.rmdir()
+            return _fail(exc)
+    not_started = tuple(SCENARIOS[n] for n in names[len(runs) + (1 if current is not None else 0):])
+    result, written = write_client_report(runs, out, args.lang, command, started, pdf=not args.no_pdf,
+                                          interrupted=current, not_started=not_started, signal_name=stop.name,
+                                          run_id=run_id)
+    print_summary(result, out, written)
+    return final_code(result, written)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -411,9 +521,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=("nb", "en"))
     report.add_argument("--no-pdf", action="store_true")
     report.add_argument("--sign-key", type=Path, help="sign the new manifest (PEM RSA key)")
-    verify = sub.add_parser("verify", help="check an output folder against its manifest (and signature)")
+    verify = sub.add_parser("verify", help="check an output folder against its manifest (and signature)",
+                            description="Exit codes: 0 verified, 1 changed after the run, 2 no such folder, "
+                                        "6 --key unusable, 7 required signature missing or made with another key, "
+                                        "8 manifest missing or malformed.")
     verify.add_argument("folder", type=Path)
-    verify.add_argument("--key", type=Path, help="public key (PEM) the signature must verify with")
+    verify.add_argument("--key", type=Path, help="public key (PEM) the signature must verify with (required then)")
     diff = sub.add_parser("diff", help="what changed per requirement between two output folders")
     diff.add_argument("old", type=Path)
     diff.add_argument("new", type=Path)

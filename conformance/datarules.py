@@ -2,7 +2,8 @@
 
 Sources: the "Feltforklaringer" table of the Trekkpålegg page and the identifier algorithms
 (Brønnøysundregistrene, Folkeregisteret's 2032 rule). Each function returns readable problems; an empty
-list means the item meets the rule. Messages name the trekkid and field, never a personal number.
+list means the item meets the rule. Messages (by id, in the report's language) name the trekkid and field,
+never a personal number.
 """
 
 from __future__ import annotations
@@ -11,21 +12,22 @@ import datetime as dt
 from typing import Any
 
 from conformance.identifiers import fnr_ok, orgnr_ok
+from conformance.messages import Message
 
 #: Published values that fail their check digit but are what Skatteetaten documents (noted, not reported).
 DOCUMENTED_PAYEE_ORGNR = frozenset({"971648199"})
 
 
-def identifier_problems(item: dict[str, Any]) -> list[str]:
+def identifier_problems(item: dict[str, Any]) -> list[Message]:
     tid = item.get("trekkid")
     out = []
     if not orgnr_ok(str(item.get("trekkpliktig", ""))):
-        out.append(f"trekkid {tid}: trekkpliktig is not a valid organisation number")
+        out.append(Message("tp.data.bad_orgnr", {"trekkid": tid, "field": "trekkpliktig"}))
     payee = str((item.get("betalingsinformasjon") or {}).get("betalingsmottaker", ""))
     if not orgnr_ok(payee) and payee not in DOCUMENTED_PAYEE_ORGNR:
-        out.append(f"trekkid {tid}: betalingsmottaker is not a valid organisation number")
+        out.append(Message("tp.data.bad_orgnr", {"trekkid": tid, "field": "betalingsmottaker"}))
     if not fnr_ok(str(item.get("skyldner", ""))):
-        out.append(f"trekkid {tid}: skyldner is not a valid fødselsnummer or D-nummer (control digits)")
+        out.append(Message("tp.data.bad_fnr", {"trekkid": tid}))
     return out
 
 
@@ -36,7 +38,7 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
-def period_problems(item: dict[str, Any]) -> list[str]:
+def period_problems(item: dict[str, Any]) -> list[Message]:
     tid = item.get("trekkid")
     periods = item.get("trekkstoerrelseForPeriode") or []
     out = []
@@ -44,28 +46,28 @@ def period_problems(item: dict[str, Any]) -> list[str]:
     for n, p in enumerate(periods, start=1):
         has_amount, has_percent = "trekkbeloep" in p, "trekkprosent" in p
         if has_amount == has_percent:
-            out.append(f"trekkid {tid}: period {n} must have exactly one of trekkbeloep and trekkprosent")
+            out.append(Message("tp.data.one_of", {"trekkid": tid, "n": n}))
         if has_percent:
             value = (p.get("trekkprosent") or {}).get("trekkprosent")
             if not isinstance(value, int | float) or not 0 <= value <= 100:
-                out.append(f"trekkid {tid}: period {n} trekkprosent {value!r} is outside 0..100")
+                out.append(Message("tp.data.percent", {"trekkid": tid, "n": n, "value": repr(value)}))
         start, end = _date(p.get("startdato")), _date(p.get("sluttdato")) if "sluttdato" in p else None
         if start is None:
-            out.append(f"trekkid {tid}: period {n} has no valid startdato")
+            out.append(Message("tp.data.no_start", {"trekkid": tid, "n": n}))
             continue
         if end is not None and end < start:
-            out.append(f"trekkid {tid}: period {n} ends before it starts")
+            out.append(Message("tp.data.ends_before", {"trekkid": tid, "n": n}))
         if previous_end is not None and start <= previous_end:
-            out.append(f"trekkid {tid}: period {n} starts on or before the end of period {n - 1} (overlap/order)")
+            out.append(Message("tp.data.overlap", {"trekkid": tid, "n": n, "previous": n - 1}))
         if end is None and n < len(periods):
-            out.append(f"trekkid {tid}: period {n} is open-ended but is not the last period")
+            out.append(Message("tp.data.open_not_last", {"trekkid": tid, "n": n}))
         previous_end = end
     if periods:
         last_end = _date(periods[-1].get("sluttdato")) if "sluttdato" in periods[-1] else None
         status = item.get("trekkstatus")
         created = _date(str(item.get("opprettet", ""))[:10])
         if status == "avsluttet" and last_end is None:
-            out.append(f"trekkid {tid}: trekkstatus avsluttet but the last period is open-ended")
+            out.append(Message("tp.data.ended_open", {"trekkid": tid}))
         if status == "aktiv" and last_end is not None and created is not None and last_end < created:
-            out.append(f"trekkid {tid}: trekkstatus aktiv although the last sluttdato passed before opprettet")
+            out.append(Message("tp.data.active_past", {"trekkid": tid}))
     return out

@@ -11,6 +11,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 from cryptography import x509
@@ -18,8 +19,10 @@ from cryptography import x509
 from conformance.errors import EXIT_ENVIRONMENT, EXIT_PASSED, EXIT_USAGE, ConformanceToolError
 from conformance.maskinporten.certs import key_matches_certificate, orgnr_from_certificate
 from conformance.maskinporten.grant import CLOCK_SKEW
+from conformance.preflight import Prepared, load_credential
 from conformance.session import TargetSession
 from conformance.settings import Settings
+from conformance.spec import load_spec
 
 CERT_WARN_DAYS = 30
 
@@ -44,12 +47,19 @@ class Doctor:
 
     # -- the examinations ------------------------------------------------------------------------------
     def run(self) -> list[Finding]:
-        session = TargetSession.start(self.settings)
+        credential, problem = None, None
+        if not self.settings.embedded_mock:
+            try:
+                credential = load_credential(self.settings)
+            except ConformanceToolError as exc:
+                problem = exc
+        session = TargetSession.start(Prepared(self.settings, "doctor", dt.datetime.now(dt.UTC), Path("."),
+                                               load_spec(self.settings.spec), credential))
         try:
             s = session.settings
             self.add("OK", "configuration", f"target {s.target}{' (embedded mock)' if s.embedded_mock else ''}, "
                      f"org {s.org}, {s.auth_alternative}, {s.credential_kind}")
-            credential_ok = self.credentials(session)
+            credential_ok = self.credentials(session, problem)
             reachable = [self.reachable("API", s.base_url or ""), self.reachable("Maskinporten", s.token_url or "")]
             if all(reachable):
                 self.clock(s.token_url or "")
@@ -59,12 +69,11 @@ class Doctor:
             session.close()
         return self.findings
 
-    def credentials(self, session: TargetSession) -> bool:
-        try:
-            credential = session.credential
-        except ConformanceToolError as exc:
-            self.add("FAIL", "credential", exc.cause, exc.hint)
+    def credentials(self, session: TargetSession, problem: ConformanceToolError | None = None) -> bool:
+        if problem is not None:
+            self.add("FAIL", "credential", problem.cause, problem.hint)
             return False
+        credential = session.credential
         s = session.settings
         if not credential.x5c:
             self.add("OK", "credential", f"RSA key ({credential.private_key.key_size} bits) with kid {credential.kid}")
@@ -114,8 +123,8 @@ class Doctor:
         except httpx.TransportError as exc:
             from conformance.http import describe_transport_error
 
-            cause, hint = describe_transport_error(exc, url)
-            self.add("FAIL", what, cause, hint, "environment")
+            error = describe_transport_error(exc, url)
+            self.add("FAIL", what, error.cause, error.hint, "environment")
             return False
         tls = " (TLS ok)" if parsed.scheme == "https" else ""
         self.add("OK", what, f"{host}:{port} answers (HTTP {response.status_code}){tls}")

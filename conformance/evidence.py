@@ -1,36 +1,49 @@
-"""Evidence: every HTTP exchange of a run, recorded once and redacted once, here.
+"""Evidence: every HTTP exchange of a run, recorded once and redacted once, here, and streamed to disk.
 
 Redaction works in layers before anything leaves this module:
 
 1. by name: headers and JSON/form keys such as ``Authorization``, ``assertion``, ``access_token``;
 2. by value: every secret registered with :class:`Redactor` (tokens, assertions, key material) is
-   replaced wherever it appears, also URL-encoded and inside bodies.
+   replaced wherever it appears, also URL-encoded and inside bodies;
+3. by shape: anything that looks like a JWT (also a JWT cut in half: a base64url JSON header ``eyJ…``
+   with or without payload and signature) or a PEM private key.
 
-Exchanges are attributed to the check that was running when they were made (``Evidence.current``).
+Exchanges are attributed to the check that was running when they were made (``Evidence.current``). The full
+exchange (headers, bodies) goes to a spool file as it is recorded; memory keeps a short summary of at most
+:data:`LISTED_PER_CHECK` exchanges per check (plus the failing ones), the latencies and the counts, so paging
+a hundred thousand items does not grow the process.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from array import array
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import IO, Any
 
 import httpx
+import orjson
 
 REDACTED = "[REDACTED]"
 SECRET_NAMES = frozenset(
     {"authorization", "proxy-authorization", "assertion", "access_token", "refresh_token", "id_token",
-     "client_secret", "password", "private_key", "cookie", "set-cookie"}
+     "client_secret", "password", "private_key", "cookie", "set-cookie", "altinnsamtykke", "samtykketoken"}
 )
-_PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S)
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
-MAX_BODY_CHARS = 200_000
+PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.S)
+#: A JWT or any piece of one: ``eyJ`` (base64url of ``{"``) and at least ten more base64url characters, with
+#: up to two more dot-separated parts. A truncated token answer still matches.
+JWT_FRAGMENT = re.compile(r"eyJ[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*){0,2}")
+MAX_BODY_CHARS = 200_000  # of one body kept in the evidence
+LISTED_PER_CHECK = 1000  # exchange summaries kept per check (more are counted, and failing ones kept)
 
 
 class Redactor:
@@ -38,6 +51,7 @@ class Redactor:
 
     def __init__(self) -> None:
         self._secrets: dict[str, str] = {}
+        self._ordered: list[tuple[str, str]] = []
         self._lock = threading.Lock()
 
     def register(self, value: str | bytes | None, label: str = "secret") -> None:
@@ -52,6 +66,7 @@ class Redactor:
         with self._lock:
             for variant in variants:
                 self._secrets[variant] = label
+            self._ordered = sorted(self._secrets.items(), key=lambda kv: -len(kv[0]))
 
     @property
     def secrets(self) -> list[str]:
@@ -64,13 +79,15 @@ class Redactor:
             return dict(self._secrets)
 
     def text(self, value: str) -> str:
-        with self._lock:
-            items = sorted(self._secrets.items(), key=lambda kv: -len(kv[0]))
+        items = self._ordered  # replaced as a whole on register: safe to read without the lock
         for secret, label in items:
             if secret in value:
                 value = value.replace(secret, f"[REDACTED:{label}]")
-        value = _PEM_BLOCK.sub("[REDACTED:private-key]", value)
-        return _JWT.sub("[REDACTED:jwt]", value)
+        if "-----BEGIN" in value:
+            value = PEM_BLOCK.sub("[REDACTED:private-key]", value)
+        if "eyJ" in value:
+            value = JWT_FRAGMENT.sub("[REDACTED:jwt]", value)
+        return value
 
     def headers(self, headers: httpx.Headers | dict[str, str]) -> dict[str, str]:
         return {k: (REDACTED if k.lower() in SECRET_NAMES else self.text(v)) for k, v in headers.items()}
@@ -134,11 +151,17 @@ class Exchange:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Exchange:
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
-def _korrelasjonsid(headers: httpx.Headers, body: str) -> str | None:
+
+def korrelasjonsid_of(headers: httpx.Headers | dict[str, str], body: str) -> str | None:
+    """The answer's korrelasjonsid: a response header, or the error body's field."""
+    lowered = {k.lower(): v for k, v in headers.items()}
     for name in ("korrelasjonsid", "x-correlation-id", "x-request-id"):
-        if name in headers:
-            return headers[name]
+        if name in lowered:
+            return lowered[name]
     if body.startswith("{") and "korrelasjonsid" in body:
         try:
             value = json.loads(body).get("korrelasjonsid")
@@ -148,17 +171,31 @@ def _korrelasjonsid(headers: httpx.Headers, body: str) -> str | None:
     return None
 
 
-@dataclass
+def _default_operation(kind: str, url: str) -> str:
+    return kind
+
+
 class Evidence:
-    """Collects exchanges for the whole run; thread-safe (the suite may run a few calls at once)."""
+    """Collects the exchanges of a whole run; thread-safe (the suite may run a few calls at once)."""
 
-    redactor: Redactor = field(default_factory=Redactor)
-    exchanges: list[Exchange] = field(default_factory=list)
-    current: str | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _in_flight: int = 0
-    max_in_flight: int = 0
+    def __init__(self, redactor: Redactor | None = None, *, spool_dir: Path | None = None,
+                 operation: Callable[[str, str], str] = _default_operation) -> None:
+        self.redactor = redactor or Redactor()
+        self.current: str | None = None
+        self.operation = operation
+        self.count = 0
+        self.by_kind: dict[str, int] = defaultdict(int)  # answered or not, per kind ("api", "token")
+        self.max_in_flight = 0
+        self.latencies: dict[str, array[float]] = defaultdict(lambda: array("d"))
+        self._listed: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+        self._counts: dict[str | None, int] = defaultdict(int)
+        self._relied: dict[str, set[int]] = defaultdict(set)
+        self._in_flight = 0
+        self._lock = threading.Lock()
+        # Open for the evidence's whole life; closed by close(). Appending: reads never move the write position.
+        self._spool: IO[bytes] = tempfile.TemporaryFile(mode="a+b", dir=spool_dir, prefix="sbs-evidence-")  # noqa: SIM115
 
+    # -- attribution -----------------------------------------------------------------------------------
     @contextmanager
     def check(self, nodeid: str) -> Iterator[None]:
         previous, self.current = self.current, nodeid
@@ -167,59 +204,94 @@ class Evidence:
         finally:
             self.current = previous
 
-    def for_check(self, nodeid: str) -> list[Exchange]:
-        return [e for e in self.exchanges if e.check == nodeid]
-
-    # -- httpx hooks ---------------------------------------------------------------------------
-    def event_hooks(self, kind: str = "api") -> dict[str, list[Any]]:
-        def on_request(request: httpx.Request) -> None:
-            request.extensions["sbs_started"] = time.perf_counter()
-            request.extensions["sbs_kind"] = kind
-            with self._lock:
-                self._in_flight += 1
-                self.max_in_flight = max(self.max_in_flight, self._in_flight)
-
-        def on_response(response: httpx.Response) -> None:
-            response.read()
-            self._finish(response.request)
-            self.record(response.request, response)
-
-        return {"request": [on_request], "response": [on_response]}
-
-    def _finish(self, request: httpx.Request) -> None:
+    def for_check(self, nodeid: str | None) -> list[dict[str, Any]]:
+        """Summaries of the check's exchanges (at most :data:`LISTED_PER_CHECK` plus failing ones)."""
         with self._lock:
-            self._in_flight = max(0, self._in_flight - 1)
+            return list(self._listed.get(nodeid, ()))
 
-    def record_failure(self, request: httpx.Request, error: Exception) -> None:
-        """Record a request that got no response (connection refused, timeout, TLS)."""
-        if "sbs_started" in request.extensions:
-            self._finish(request)
-        self.record(request, None, error=f"{type(error).__name__}: {error}")
+    def count_for(self, nodeid: str | None) -> int:
+        with self._lock:
+            return self._counts.get(nodeid, 0)
 
-    def record(self, request: httpx.Request, response: httpx.Response | None, error: str | None = None) -> Exchange:
-        started = request.extensions.get("sbs_started", time.perf_counter())
+    def rely_on(self, seqs: set[int] | range, nodeid: str | None = None) -> None:
+        """Note that a check judged exchanges made earlier (a cached token or list): it did use calls."""
+        target = nodeid or self.current
+        if target is not None and seqs:
+            with self._lock:
+                self._relied[target].update(seqs)
+
+    def relied_on(self, nodeid: str) -> int:
+        with self._lock:
+            return len(self._relied.get(nodeid, ()))
+
+    @property
+    def last_seq(self) -> int:
+        return self.count
+
+    # -- recording -------------------------------------------------------------------------------------
+    def begin(self) -> float:
+        """A call starts: counted in flight; returns its start time."""
+        with self._lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        return time.perf_counter()
+
+    def record(self, request: httpx.Request, response: httpx.Response | None, *, started: float,
+               attempt: int = 1, kind: str = "api", error: str | None = None) -> dict[str, Any]:
+        """Record one finished attempt (response read, or the error instead) and end its in-flight count."""
         elapsed = (time.perf_counter() - started) * 1000
         r = self.redactor
         req_body = request.content.decode("utf-8", "replace") if request.content else ""
         resp_body = response.text[:MAX_BODY_CHARS] if response is not None else ""
         resp_ct = response.headers.get("content-type", "") if response is not None else ""
+        exchange = Exchange(
+            seq=0, check=self.current, method=request.method, url=r.text(str(request.url)),
+            request_headers=r.headers(request.headers),
+            request_body=r.body(req_body, request.headers.get("content-type", "")),
+            status=response.status_code if response is not None else None,
+            response_headers=r.headers(response.headers) if response is not None else {},
+            response_body=r.body(resp_body, resp_ct), elapsed_ms=elapsed, started=time.time(),
+            korrelasjonsid=korrelasjonsid_of(response.headers, resp_body) if response is not None else None,
+            error=r.text(error) if error else None, kind=kind, attempt=attempt)
         with self._lock:
-            exchange = Exchange(
-                seq=len(self.exchanges) + 1,
-                check=self.current,
-                method=request.method,
-                url=r.text(str(request.url)),
-                request_headers=r.headers(request.headers),
-                request_body=r.body(req_body, request.headers.get("content-type", "")),
-                status=response.status_code if response is not None else None,
-                response_headers=r.headers(response.headers) if response is not None else {},
-                response_body=r.body(resp_body, resp_ct),
-                elapsed_ms=elapsed,
-                started=time.time(),
-                korrelasjonsid=_korrelasjonsid(response.headers, resp_body) if response is not None else None,
-                error=r.text(error) if error else None,
-                kind=request.extensions.get("sbs_kind", "api"),
-                attempt=int(request.extensions.get("sbs_attempt", 1)),
-            )
-            self.exchanges.append(exchange)
-        return exchange
+            self._in_flight = max(0, self._in_flight - 1)
+            self.count += 1
+            exchange.seq = self.count
+            self._spool.write(orjson.dumps(exchange.to_dict()) + b"\n")
+            summary = exchange.summary()
+            listed = self._listed[exchange.check]
+            failing = exchange.status is None or exchange.status >= 400
+            if len(listed) < LISTED_PER_CHECK or (failing and len(listed) < 2 * LISTED_PER_CHECK):
+                listed.append(summary)
+            self._counts[exchange.check] += 1
+            self.by_kind[kind] += 1
+            if exchange.status is not None:
+                self.latencies[self.operation(kind, str(request.url))].append(elapsed)
+        return summary
+
+    def iter_exchanges(self) -> Iterator[Exchange]:
+        """Every exchange recorded so far, in order, read back from the spool a chunk at a time (the spool is
+        opened for appending, so reading never disturbs where the next record is written)."""
+        offset, rest = 0, b""
+        while True:
+            with self._lock:
+                self._spool.flush()
+                self._spool.seek(offset)
+                chunk = self._spool.read(1 << 20)
+            if not chunk:
+                return
+            offset += len(chunk)
+            lines = (rest + chunk).split(b"\n")
+            rest = lines.pop()
+            for line in lines:
+                if line:
+                    yield Exchange.from_dict(orjson.loads(line))
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """Every exchange so far, read from the spool into a list (convenient for small runs; a large run
+        should iterate :meth:`iter_exchanges`)."""
+        return list(self.iter_exchanges())
+
+    def close(self) -> None:
+        self._spool.close()

@@ -1,24 +1,63 @@
-"""One way to send a request: bounded retries with backoff, every attempt recorded as evidence.
+"""One way to send a request: bounded in time and size, retried with backoff, every attempt recorded as evidence.
 
-Retried: connection errors and timeouts, 429 (honouring ``Retry-After``), 502/503/504. Anything else is
+Bounds (each is a fact the report can rely on):
+
+- **per call**: ``CallLimits.timeout`` is a deadline for the whole call (connect, send, every read), not per
+  read: a server dripping one byte a second is cut off at the deadline. It is enforced in the socket layer
+  (:class:`DeadlineBackend`), so httpx's own per-read timeouts still apply below it.
+- **per run**: ``CallLimits.run_deadline``; once it passes every call raises
+  :class:`~conformance.errors.RunDeadlineReached` and is not retried.
+- **per body**: ``CallLimits.max_body`` bytes (decoded); a longer answer ends the call with
+  :class:`~conformance.errors.BodyTooLarge` without ever holding more than that in memory.
+- **circuit breaker**: once a host gave no answer after every attempt (refused, DNS, TLS, timeout), further
+  calls to it fail at once with the same cause, so a dead target ends a run in seconds.
+
+Retried: connection errors and timeouts, 429 (honouring a sane ``Retry-After``), 502/503/504. Anything else is
 returned to the caller to judge. After the last attempt a transport error becomes
-:class:`~conformance.errors.TargetEnvironmentError` (exit code 3), never a conformance failure.
+:class:`~conformance.errors.TargetUnreachable` (exit code 3), never a conformance failure.
 """
 
 from __future__ import annotations
 
+import email.utils
+import math
 import ssl
+import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
+import httpcore
 import httpx
 
-from conformance.errors import TargetEnvironmentError
-from conformance.evidence import Evidence
+from conformance.errors import BodyTooLarge, RunDeadlineReached, TargetUnreachable
+from conformance.messages import Message
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+DEFAULT_MAX_BODY = 20 * 1024 * 1024
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds: a non-negative number or an HTTP date; None when absent or not sane
+    (negative, NaN, infinite, garbage), so that a hostile header can never break or stall the run."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment is None:
+            return None
+        seconds = moment.timestamp() - (now if now is not None else time.time())
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -30,15 +69,131 @@ class RetryPolicy:
     sleep: Callable[[float], None] = time.sleep
 
     def wait_for(self, attempt: int, response: Answer | None) -> float:
-        if response is not None and "retry-after" in response.headers:
-            try:
-                return min(float(response.headers["retry-after"]), self.max_wait)
-            except ValueError:
-                pass
+        if response is not None:
+            after = retry_after_seconds(response.headers.get("retry-after"))
+            if after is not None:
+                return min(after, self.max_wait)
         return min(self.backoff * (2 ** (attempt - 1)), self.max_wait)
 
 
 NO_RETRY = RetryPolicy(attempts=1)
+
+
+# -- bounds ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Breaker:
+    """Hosts that gave no answer after every attempt, with the cause (thread-safe)."""
+
+    _open: dict[str, TargetUnreachable] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def trip(self, host: str, error: TargetUnreachable) -> None:
+        with self._lock:
+            self._open.setdefault(host, error)
+
+    def check(self, host: str) -> None:
+        with self._lock:
+            error = self._open.get(host)
+        if error is not None:
+            again = TargetUnreachable(error.cause, error.hint,
+                                      Message("net.unreachable_before", {"cause": error.message or error.cause}))
+            again.hint_message = error.hint_message
+            raise again
+
+    @property
+    def tripped(self) -> TargetUnreachable | None:
+        with self._lock:
+            return next(iter(self._open.values()), None)
+
+
+@dataclass
+class CallLimits:
+    """The bounds of every call a run makes (one object per run, shared by its clients)."""
+
+    timeout: float = 30.0
+    max_body: int = DEFAULT_MAX_BODY
+    run_deadline: float | None = None  # time.monotonic() value
+    breaker: Breaker = field(default_factory=Breaker)
+
+    def check_run_deadline(self) -> None:
+        if self.run_deadline is not None and time.monotonic() >= self.run_deadline:
+            raise RunDeadlineReached("the run's --deadline passed", "raise --deadline, or select fewer checks")
+
+    def call_deadline(self) -> float:
+        deadline = time.monotonic() + self.timeout
+        return deadline if self.run_deadline is None else min(deadline, self.run_deadline)
+
+
+UNBOUNDED = CallLimits(timeout=3600.0, max_body=1 << 40)
+
+_call = threading.local()  # the deadline (and whether it is the run's) of the call this thread is making
+
+
+@contextmanager
+def _deadline(limits: CallLimits) -> Iterator[None]:
+    previous = getattr(_call, "state", None)
+    deadline = limits.call_deadline()
+    _call.state = (deadline, limits.run_deadline is not None and deadline >= limits.run_deadline)
+    try:
+        yield
+    finally:
+        _call.state = previous
+
+
+def _remaining(timeout: float | None) -> float | None:
+    """The socket timeout for the next operation: httpx's, clamped to what is left of the call's deadline."""
+    state = getattr(_call, "state", None)
+    if state is None:
+        return timeout
+    deadline, is_run_deadline = state
+    left = deadline - time.monotonic()
+    if left <= 0:
+        if is_run_deadline:
+            raise RunDeadlineReached("the run's --deadline passed during a call", "raise --deadline")
+        raise httpcore.ReadTimeout("the call's deadline (--timeout) passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _remaining(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _remaining(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _remaining(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's socket layer with every operation bounded by the current call's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkBackend | None = None) -> None:
+        self._inner = inner or httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(host, port, _remaining(timeout), local_address,
+                                                       socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(path, _remaining(timeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
 
 
 def tls_context(verify: bool | str) -> bool | ssl.SSLContext:
@@ -46,20 +201,37 @@ def tls_context(verify: bool | str) -> bool | ssl.SSLContext:
     return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
 
 
-def describe_transport_error(exc: httpx.TransportError, url: str) -> tuple[str, str]:
-    """(cause, hint) in one line each, for a request that got no response."""
+def bounded_client(*, timeout: float = 30.0, verify: bool | str = True) -> httpx.Client:
+    """An httpx client whose every connection (also through proxies from the environment) runs on the
+    :class:`DeadlineBackend`, so :func:`send` can bound whole calls."""
+    client = httpx.Client(timeout=timeout, verify=tls_context(verify))
+    for transport in (client._transport, *client._mounts.values()):  # httpx builds one pool per proxy
+        pool = getattr(transport, "_pool", None)
+        if pool is not None and hasattr(pool, "_network_backend"):
+            pool._network_backend = DeadlineBackend(pool._network_backend)
+    return client
+
+
+def describe_transport_error(exc: httpx.TransportError, url: str) -> TargetUnreachable:
+    """The error for a request that got no response: a one-line cause and hint, also as messages."""
     host = httpx.URL(url).host
-    if isinstance(exc, httpx.ConnectTimeout | httpx.ReadTimeout | httpx.WriteTimeout | httpx.PoolTimeout):
-        return (f"timeout talking to {host}",
-                "the service may be down (test env: support 08-15 on weekdays); raise --timeout")
     text = str(exc)
-    if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
-        return f"DNS lookup failed for {host}", "check the URL and your network/proxy settings"
-    if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text:
-        return f"TLS handshake with {host} failed: {text}", "check proxies that intercept TLS, or the CA bundle"
-    if "refused" in text.lower():
-        return f"connection refused by {url}", "is the service running and the port right?"
-    return f"cannot reach {url}: {type(exc).__name__} {text}".strip(), "check the URL and network access"
+    if isinstance(exc, httpx.ConnectTimeout | httpx.ReadTimeout | httpx.WriteTimeout | httpx.PoolTimeout):
+        cause, kind = f"timeout talking to {host} ({text or type(exc).__name__})", "timeout"
+        message = Message("net.timeout", {"host": host})
+    elif "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        cause, kind, message = f"DNS lookup failed for {host}", "dns", Message("net.dns", {"host": host})
+    elif "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text:
+        cause, kind, message = f"TLS handshake with {host} failed: {text}", "tls", Message("net.tls", {"host": host})
+    elif "refused" in text.lower():
+        cause, kind, message = f"connection refused by {url}", "refused", Message("net.refused", {"url": url})
+    else:
+        cause, kind = f"cannot reach {url}: {type(exc).__name__} {text}".strip(), "other"
+        message = Message.text(cause)
+    hint = Message(f"net.hint_{kind}")
+    error = TargetUnreachable(cause, hint.render("en"), message)
+    error.hint_message = hint
+    return error
 
 
 class Answer(Protocol):
@@ -73,38 +245,82 @@ A = TypeVar("A", bound=Answer)
 
 
 def with_retries(attempt: Callable[[int], A], policy: RetryPolicy, url: str,
-                 on_transport_error: Callable[[httpx.TransportError], None] | None = None) -> A:
+                 on_transport_error: Callable[[httpx.TransportError], None] | None = None,
+                 limits: CallLimits | None = None) -> A:
     """Call ``attempt(n)`` for n = 1, 2, ... until it returns an answer that is not retried, or the
     policy's attempts are used up (then the last answer is returned, or a transport error raised as
-    :class:`TargetEnvironmentError`)."""
+    :class:`TargetUnreachable`). No wait goes past the run's deadline."""
     for n in range(1, policy.attempts + 1):
+        if limits is not None:
+            limits.check_run_deadline()
         try:
             answer = attempt(n)
         except httpx.TransportError as exc:
             if on_transport_error is not None:
                 on_transport_error(exc)
             if n == policy.attempts:
-                cause, hint = describe_transport_error(exc, url)
-                raise TargetEnvironmentError(cause, hint) from exc
-            policy.sleep(policy.wait_for(n, None))
+                raise describe_transport_error(exc, url) from exc
+            _sleep(policy, policy.wait_for(n, None), limits)
             continue
         if answer.status_code in policy.retry_statuses and n < policy.attempts:
-            policy.sleep(policy.wait_for(n, answer))
+            _sleep(policy, policy.wait_for(n, answer), limits)
             continue
         return answer
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def send(client: httpx.Client, request: httpx.Request, evidence: Evidence | None,
-         policy: RetryPolicy = NO_RETRY) -> httpx.Response:
-    """Send with retries, every attempt recorded as evidence (its number in ``extensions["sbs_attempt"]``)."""
+def _sleep(policy: RetryPolicy, seconds: float, limits: CallLimits | None) -> None:
+    if limits is not None and limits.run_deadline is not None:
+        seconds = min(seconds, max(0.0, limits.run_deadline - time.monotonic()))
+    policy.sleep(seconds)
+
+
+def _read_capped(response: httpx.Response, max_body: int) -> None:
+    """Read the (decoded) body into the response, ending the call once it passes ``max_body``."""
+    declared = response.headers.get("content-length", "")
+    too_large = BodyTooLarge(
+        f"the answer to {response.request.method} {response.request.url.path} was larger than --max-body "
+        f"{max_body:,} bytes", "raise --max-body if such an answer is expected",
+        Message("net.body_too_large", {"method": response.request.method, "path": response.request.url.path,
+                                       "limit": f"{max_body:,}"}))
+    if declared.isdigit() and int(declared) > max_body:
+        raise too_large
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > max_body:
+            raise too_large
+        chunks.append(chunk)
+    response._content = b"".join(chunks)  # what Response.read() would set, had it read the same chunks
+
+
+def send(client: httpx.Client, request: httpx.Request, evidence: Any = None, policy: RetryPolicy = NO_RETRY,
+         limits: CallLimits | None = None, kind: str = "api") -> httpx.Response:
+    """Send within ``limits`` with retries; every attempt (answered or not) is recorded as evidence."""
+    limits = limits or CallLimits()
+    host = request.url.host
+    limits.breaker.check(host)
 
     def attempt(n: int) -> httpx.Response:
-        request.extensions["sbs_attempt"] = n
-        return client.send(request)
-
-    def record(exc: httpx.TransportError) -> None:
+        started = evidence.begin() if evidence is not None else time.perf_counter()
+        try:
+            with _deadline(limits):
+                response = client.send(request, stream=True)
+                try:
+                    _read_capped(response, limits.max_body)
+                finally:
+                    response.close()
+        except (httpx.TransportError, BodyTooLarge, RunDeadlineReached) as exc:
+            if evidence is not None:
+                evidence.record(request, None, started=started, attempt=n, kind=kind,
+                                error=f"{type(exc).__name__}: {exc}")
+            raise
         if evidence is not None:
-            evidence.record_failure(request, exc)
+            evidence.record(request, response, started=started, attempt=n, kind=kind)
+        return response
 
-    return with_retries(attempt, policy, str(request.url), record)
+    try:
+        return with_retries(attempt, policy, str(request.url), limits=limits)
+    except TargetUnreachable as exc:
+        limits.breaker.trip(host, exc)
+        raise

@@ -1,32 +1,38 @@
 """Writing a run's output folder, in one order, and checking it for leaks afterwards.
 
-1. ``evidence/``: every exchange as HAR 1.2-shaped JSON, one file per check, linked from the check;
+1. ``evidence/``: every exchange as HAR 1.2-shaped JSON, one file per check, linked from the check, written
+   as the exchanges are read back from the spool (memory does not grow with their number);
 2. the model with personal data pseudonymised: ``results.json``, ``junit.xml``, ``report.html``,
-   ``report.pdf`` (when WeasyPrint works);
+   ``report.pdf`` (when WeasyPrint works); the report shows the first exchanges' bodies, collected on the way;
 3. ``manifest.json`` (and ``manifest.jws`` with a signing key);
-4. the leak scan: every file (PDF as text) is searched for every registered secret and, when
-   pseudonymising, every personal value seen; a hit makes the run exit with 4.
+4. the leak scan: every file (PDF as text) is searched for every registered secret, any JWT-shaped fragment
+   and, when pseudonymising, every personal value seen; a hit makes the run exit with 4. It is linear in the
+   size of the output: personal values are found by looking up the text's digit runs in a set.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import datetime as dt
 import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from conformance import __version__
-from conformance.evidence import Exchange, Redactor
+from conformance.evidence import JWT_FRAGMENT, Exchange, Redactor
 from conformance.integrity import write_manifest
-from conformance.privacy import Pseudonymiser
+from conformance.messages import Message
+from conformance.privacy import Pseudonymiser, digit_runs
 from conformance.results import RunResult, write_json, write_junit
 
 EVIDENCE_DIR = "evidence"
+PREVIEW_EXCHANGES = 15  # exchanges per check whose bodies the report shows
+PREVIEW_CHARS = 4_000  # characters of one body kept for the report
 
 
 @dataclass
@@ -61,8 +67,6 @@ def _body(text: str, pseudo: Pseudonymiser) -> str:
 
 
 def har_entry(e: Exchange, pseudo: Pseudonymiser) -> dict[str, Any]:
-    import datetime as dt
-
     req_ct = e.request_headers.get("content-type", "")
     resp_ct = e.response_headers.get("content-type", "")
     entry: dict[str, Any] = {
@@ -86,39 +90,92 @@ def har_entry(e: Exchange, pseudo: Pseudonymiser) -> dict[str, Any]:
     return entry
 
 
+def preview_of(entry: dict[str, Any]) -> dict[str, Any]:
+    """What the report shows of one exchange's bodies (already pseudonymised), cut to a readable length."""
+    def cut(text: str) -> str:
+        return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + f"\n… (+{len(text) - PREVIEW_CHARS})"
+
+    return {"seq": entry["_seq"], "request": cut((entry["request"].get("postData") or {}).get("text", "")),
+            "response": cut(entry["response"]["content"].get("text") or "")}
+
+
+class _HarWriter:
+    """One HAR file per group, written entry by entry (the files stay open until :meth:`close`)."""
+
+    def __init__(self, folder: Path, result: RunResult) -> None:
+        self.target = folder / EVIDENCE_DIR
+        self.target.mkdir(parents=True, exist_ok=True)
+        self.run_id = result.run_id
+        self.names = {c.nodeid: f"{i:03d}-{_slug(c.nodeid)}.json" for i, c in enumerate(result.checks, start=1)}
+        self.files: dict[str | None, IO[str]] = {}
+        self.written: dict[str | None, str] = {}
+        self.previews: dict[str | None, list[dict[str, Any]]] = {}
+
+    def add(self, group: str | None, entry: dict[str, Any]) -> None:
+        f = self.files.get(group)
+        if f is None:
+            n = len(self.files) + 1
+            name = self.names.get(group or "") or \
+                f"g{n:03d}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', group or 'run')[:80]}.json"
+            f = self.files[group] = (self.target / name).open("w", encoding="utf-8")
+            head = {"version": "1.2", "creator": {"name": "sbs-conformance", "version": __version__},
+                    "comment": f"run {self.run_id}; {group or '(no check)'}"}
+            f.write(json.dumps({"log": head}, ensure_ascii=False)[:-2] + ', "entries": [\n')
+            self.written[group] = f"{EVIDENCE_DIR}/{name}"
+        else:
+            f.write(",\n")
+        f.write(json.dumps(entry, ensure_ascii=False))
+        shown = self.previews.setdefault(group, [])
+        if len(shown) < PREVIEW_EXCHANGES:
+            shown.append(preview_of(entry))
+
+    def close(self) -> None:
+        for f in self.files.values():
+            f.write("\n]}}\n")
+            f.close()
+
+
 def write_evidence(folder: Path, exchanges: Iterable[Exchange], result: RunResult, pseudo: Pseudonymiser,
-                   links: dict[str, str] | None = None) -> None:
+                   links: dict[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """One HAR file per group of exchanges (normally per check: ``evidence/NNN-<check>.json``). Sets
-    ``check.evidence``; ``links`` maps a check to another group's file (e.g. a scenario's traffic)."""
-    by_group: dict[str | None, list[Exchange]] = {}
-    for e in exchanges:
-        by_group.setdefault(e.check, []).append(e)
-    target = folder / EVIDENCE_DIR
-    target.mkdir(parents=True, exist_ok=True)
-    names = {c.nodeid: f"{i:03d}-{_slug(c.nodeid)}.json" for i, c in enumerate(result.checks, start=1)}
-    written: dict[str | None, str] = {}
-    for n, (group, items) in enumerate(by_group.items(), start=1):
-        name = names.get(group or "") or f"g{n:03d}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', group or 'run')[:80]}.json"
-        har = {"log": {"version": "1.2", "creator": {"name": "sbs-conformance", "version": __version__},
-                       "comment": f"run {result.run_id}; {group or '(no check)'}",
-                       "entries": [har_entry(e, pseudo) for e in items]}}
-        (target / name).write_text(json.dumps(har, ensure_ascii=False, indent=1), encoding="utf-8")
-        written[group] = f"{EVIDENCE_DIR}/{name}"
+    ``check.evidence``; ``links`` maps a check to another group's file (e.g. a scenario's traffic). Returns the
+    previews of each check's first bodies, for the report."""
+    writer = _HarWriter(folder, result)
+    try:
+        for e in exchanges:
+            writer.add(e.check, har_entry(e, pseudo))
+    finally:
+        writer.close()
+    previews = {}
     for check in result.checks:
-        group = check.nodeid if check.nodeid in written else (links or {}).get(check.nodeid)
-        if group in written:
-            check.evidence = written[group]
+        group = check.nodeid if check.nodeid in writer.written else (links or {}).get(check.nodeid)
+        if group in writer.written:
+            check.evidence = writer.written[group]
+            previews[check.nodeid] = writer.previews.get(group, [])
+    return previews
 
 
 def map_texts(result: RunResult, text: Callable[[str], str]) -> None:
-    """Apply ``text`` to every free text of the model in place: messages, warnings, steps, URLs, reasons."""
+    """Apply ``text`` to every free text of the model in place: messages (and their parameters), warnings,
+    steps, URLs, reasons, the interruption."""
+    def refs(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [Message.from_ref(r).map_strings(text).ref() for r in items]
+
     for c in result.checks:
         c.message = text(c.message)
         c.warnings = [text(w) for w in c.warnings]
         c.steps = [text(s) for s in c.steps]
-        c.exchanges = [{**x, "url": text(str(x.get("url", "")))} for x in c.exchanges]
+        c.exchanges = [{**x, "url": text(str(x.get("url", ""))), "error": text(x["error"]) if x.get("error")
+                        else x.get("error")} for x in c.exchanges]
+        if c.message_ref:
+            c.message_ref = Message.from_ref(c.message_ref).map_strings(text).ref()
+        c.step_refs, c.warning_refs = refs(c.step_refs), refs(c.warning_refs)
     for r in result.requirements:
         r.reason = text(r.reason)
+        if r.reason_ref:
+            r.reason_ref = Message.from_ref(r.reason_ref).map_strings(text).ref()
+    if result.error:
+        result.error = {k: text(v) if isinstance(v, str) else v for k, v in result.error.items()}
 
 
 def pseudonymised(result: RunResult, pseudo: Pseudonymiser) -> RunResult:
@@ -128,26 +185,45 @@ def pseudonymised(result: RunResult, pseudo: Pseudonymiser) -> RunResult:
     return out
 
 
-def write_renderings(result: RunResult, folder: Path, *, pdf: bool = True,
-                     pseudo: Pseudonymiser | None = None) -> WriteReport:
+def _previews_from_folder(folder: Path, result: RunResult, pseudo: Pseudonymiser) -> dict[str, list[dict[str, Any]]]:
+    """The previews for a re-render (``report <folder>``), from the evidence files."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for c in result.checks:
+        path = folder / c.evidence if c.evidence else None
+        if path is None or not path.is_file():
+            continue
+        entries = json.loads(path.read_text(encoding="utf-8"))["log"]["entries"][:PREVIEW_EXCHANGES]
+        out[c.nodeid] = [{k: pseudo.text(v) if isinstance(v, str) else v for k, v in preview_of(e).items()}
+                         for e in entries]
+    return out
+
+
+def write_renderings(result: RunResult, folder: Path, *, pdf: bool = True, pseudo: Pseudonymiser | None = None,
+                     previews: dict[str, list[dict[str, Any]]] | None = None) -> WriteReport:
     """results.json, junit.xml, report.html and (if possible) report.pdf from one model. Bodies shown in the
-    HTML come from ``evidence/`` and pass through ``pseudo`` (evidence may hold real values)."""
+    report are ``previews`` (or read from ``evidence/``), passed through ``pseudo`` (evidence may hold real
+    values)."""
     if pseudo is None:
         pseudo = Pseudonymiser()
         for path in sorted((folder / EVIDENCE_DIR).glob("*.json")):
             for entry in json.loads(path.read_text(encoding="utf-8"))["log"]["entries"]:
                 _learn(pseudo, entry["response"]["content"].get("text") or "")
+    if previews is None:
+        previews = _previews_from_folder(folder, result, pseudo)
+    else:
+        previews = {k: [{n: pseudo.text(v) if isinstance(v, str) else v for n, v in p.items()} for p in items]
+                    for k, items in previews.items()}
     from conformance.report.html import write_html
 
     report = WriteReport(folder)
     write_json(result, folder / "results.json")
     write_junit(result, folder / "junit.xml")
-    write_html(result, folder / "report.html", folder=folder, pseudo=pseudo)
+    write_html(result, folder / "report.html", previews=previews)
     if pdf:
         from conformance.report.pdf import PdfUnavailable, write_pdf
 
         try:
-            report.pdf = write_pdf(result, folder / "report.pdf")
+            report.pdf = write_pdf(result, folder / "report.pdf", previews=previews)
         except PdfUnavailable as exc:
             report.pdf_problem = str(exc)
     return report
@@ -161,16 +237,18 @@ def inputs_digests(spec_text: str | None, catalogue_text: str, config: Path | No
             "config": hashlib.sha256(config.read_bytes()).hexdigest() if config and config.is_file() else None}
 
 
-def write_run(result: RunResult, folder: Path, exchanges: list[Exchange], *, redactor: Redactor,
+ExchangeSource = Iterable[Exchange] | Callable[[], Iterable[Exchange]]
+
+
+def write_run(result: RunResult, folder: Path, exchanges: ExchangeSource, *, redactor: Redactor,
               pseudonymise: bool = True, pdf: bool = True, sign_key: Path | None = None,
               inputs: dict[str, str | None] | None = None, carry_from: Path | None = None,
               links: dict[str, str] | None = None) -> WriteReport:
+    """Write the whole folder. ``exchanges`` is read twice (to learn personal values, then to write): pass a
+    list, or a callable that returns a fresh iterator each time (``evidence.iter_exchanges``, read from disk)."""
     folder.mkdir(parents=True, exist_ok=True)
     result.environment = {**result.environment, "inputs": inputs or {}}
-    # Last value-layer pass with every secret registered during the run, before anything is written.
-    for e in exchanges:
-        redactor.reapply(e)
-    map_texts(result, redactor.text)
+    map_texts(result, redactor.text)  # last value-layer pass, with every secret registered during the run
     if carry_from is not None:  # evidence of results carried over from an earlier run
         import shutil
 
@@ -181,19 +259,31 @@ def write_run(result: RunResult, folder: Path, exchanges: list[Exchange], *, red
                 shutil.copyfile(carry_from / c.evidence, folder / name)
                 c.evidence = name
     pseudo = Pseudonymiser(enabled=True)
-    for e in exchanges:
+    each = exchanges if callable(exchanges) else _replayable(exchanges)
+    for e in each():
         _learn(pseudo, e.response_body)
         _learn(pseudo, e.request_body)
     # Evidence keeps real values only with --no-pseudonymise (internal use); nothing else ever does.
     evidence_pseudo = pseudo if pseudonymise else Pseudonymiser(enabled=False)
-    write_evidence(folder, exchanges, result, evidence_pseudo, links)
+
+    def redacted() -> Iterable[Exchange]:
+        for e in each():
+            redactor.reapply(e)
+            yield e
+
+    previews = write_evidence(folder, redacted(), result, evidence_pseudo, links)
     shown = pseudonymised(result, pseudo)
     shown.environment = {**shown.environment, "pseudonymised_evidence": pseudonymise}
-    report = write_renderings(shown, folder, pdf=pdf, pseudo=pseudo)
+    report = write_renderings(shown, folder, pdf=pdf, pseudo=pseudo, previews=previews)
     result.checks = shown.checks  # keep the evidence links for the caller
     write_manifest(folder, result.run_id, inputs or {}, sign_key)
     report.leaks = leak_scan(folder, redactor.labelled(), pseudo.raw_values, skip_evidence_personal=not pseudonymise)
     return report
+
+
+def _replayable(exchanges: Iterable[Exchange]) -> Callable[[], Iterable[Exchange]]:
+    items = exchanges if isinstance(exchanges, list) else list(exchanges)
+    return lambda: items
 
 
 def _text_of(path: Path) -> str:
@@ -210,10 +300,12 @@ def _text_of(path: Path) -> str:
 
 def leak_scan(folder: Path, secrets: Mapping[str, str] | Iterable[str], personal: Iterable[str],
               skip_evidence_personal: bool = False) -> list[str]:
-    """Files (with what kind was found, never the value) that contain a secret or a personal value."""
+    """Files (with what kind was found, never the value) that contain a secret, a JWT-shaped fragment or a
+    personal value. Linear in the output: per file one pass per registered secret (few, and not growing with
+    the data), one regex pass for JWT shapes, and one pass over its digit runs for all personal values."""
     labels = dict(secrets) if isinstance(secrets, Mapping) else dict.fromkeys(secrets, "secret")
     labels = {s: label for s, label in labels.items() if len(s) >= 8}
-    personal = [p for p in set(personal) if len(p) >= 9]
+    personal_set = {p for p in personal if len(p) >= 9}
     found = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         text = _text_of(path)
@@ -221,9 +313,9 @@ def leak_scan(folder: Path, secrets: Mapping[str, str] | Iterable[str], personal
         kinds = sorted({label for s, label in labels.items() if s in text})
         if kinds:
             found.append(f"{rel}: a registered secret ({', '.join(kinds)})")
+        if JWT_FRAGMENT.search(text):
+            found.append(f"{rel}: a JWT-shaped value (token or part of one)")
         in_evidence = rel.startswith(f"{EVIDENCE_DIR}/")
-        if not (in_evidence and skip_evidence_personal) and any(
-                re.search(rf"(?<![0-9]){re.escape(p)}(?![0-9])", text) for p in personal):
+        if not (in_evidence and skip_evidence_personal) and personal_set and digit_runs(text) & personal_set:
             found.append(f"{rel}: a personal number (fødselsnummer, kontonummer or KID)")
     return found
-

@@ -3,6 +3,13 @@
 It loads in every pytest run of an environment where sbs-conformance is installed, so it stays quiet
 unless requirement-tagged checks are collected, and heavy imports happen inside fixtures and hooks.
 
+Two halves, so that it also works where checks run in other processes (pytest-xdist):
+
+- where a check runs, :func:`pytest_runtest_makereport` turns its outcome into data (status, message by id,
+  steps, warnings, the calls it made) and attaches it to the report's ``user_properties``;
+- where reports arrive, :class:`ConformanceRun` collects them from ``pytest_runtest_logreport`` (public,
+  serialised by xdist), prints progress per requirement, and writes the run's outputs at the end.
+
 Fixtures for vendors' own checks: ``maskinporten_token``, ``trekkpaalegg_client``, ``openapi_schema``,
 ``evidence``, ``check`` (to record warnings and steps), ``sbs_session`` (the whole target session).
 Tag a check with ``@pytest.mark.requirement("ID")`` to have it in the report.
@@ -11,10 +18,9 @@ Tag a check with ``@pytest.mark.requirement("ID")`` to have it in the report.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import importlib.metadata
 import platform
-import uuid
+import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,13 +29,18 @@ from typing import Any
 import pytest
 
 from conformance import __version__
-from conformance.errors import ConformanceToolError, TargetEnvironmentError
+from conformance.errors import ConformanceToolError
+from conformance.messages import Message, as_message
 from conformance.settings import OPTIONS, Settings, argument_kwargs, resolve
 
 PLUGIN_NAME = "sbs-conformance-run"
-#: Settings resolved by the CLI, handed to the plugin through the pytest config.
+#: Settings resolved (and the run prepared) by the CLI, handed to the plugin through the pytest config.
 SETTINGS_KEY = pytest.StashKey[Settings]()
+PREPARED_KEY = pytest.StashKey[Any]()
+CLI_KEY = pytest.StashKey[bool]()  # the CLI prints progress and the verdict itself: pytest stays silent
+STATE_KEY = pytest.StashKey["_ProcessState"]()
 CATALOGUE_PREFIXES = ("TP-", "SBS-")
+USER_PROPERTY = "sbs"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,6 +53,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(*ids): requirement ids this check verifies (sbs-conformance)")
     config.addinivalue_line("markers", "sbs_last: run after the other checks (sbs-conformance)")
+    config.stash[STATE_KEY] = _ProcessState()
     if not hasattr(config, "workerinput") and not config.pluginmanager.has_plugin(PLUGIN_NAME):
         config.pluginmanager.register(ConformanceRun(config), PLUGIN_NAME)
 
@@ -52,45 +64,127 @@ def settings_from_config(config: pytest.Config) -> Settings:
     return resolve(cli, config=Path(cfg) if cfg else None)
 
 
+def _requirements(item: pytest.Item) -> list[str]:
+    return [i for m in item.iter_markers("requirement") for i in m.args]
+
+
+# -- where checks run ---------------------------------------------------------------------------------------
+
+
 @dataclass
 class CheckRecorder:
-    """Given to a check as the ``check`` fixture: warnings and steps for the report."""
+    """Given to a check as the ``check`` fixture: warnings and steps for the report, by message id or as text."""
 
-    warnings: list[str] = field(default_factory=list)
-    steps: list[str] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
+    steps: list[Message] = field(default_factory=list)
 
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
+    def warn(self, message: str | Message, **params: Any) -> None:
+        self.warnings.append(as_message(message, params))
 
-    def step(self, message: str) -> None:
-        self.steps.append(message)
+    def step(self, message: str | Message, **params: Any) -> None:
+        self.steps.append(as_message(message, params))
 
 
 @dataclass
-class _Outcome:
-    nodeid: str
-    name: str
-    requirements: list[str]
-    status: str = "passed"
-    message: str = ""
-    duration: float = 0.0
-    error_kind: str | None = None
+class _ProcessState:
+    """What the process that runs checks holds: the prepared run, the target session, the recorders."""
+
+    prepared: Any = None
+    session: Any = None
+    recorders: dict[str, CheckRecorder] = field(default_factory=dict)
+    phase: dict[str, dict[str, Any]] = field(default_factory=dict)  # nodeid -> outcome data so far
+    started: dict[str, float] = field(default_factory=dict)
+    current: str | None = None  # the check being run (its calls are attributed to it)
 
 
-def _message(excinfo: pytest.ExceptionInfo[BaseException]) -> tuple[str, str, str | None]:
-    """(status, message, error kind) for an exception raised by a check or its fixtures."""
-    exc = excinfo.value
-    if isinstance(exc, ConformanceToolError):
-        kind = "environment" if isinstance(exc, TargetEnvironmentError) else "config"
-        return "error", exc.one_line(), kind
-    if isinstance(exc, AssertionError):
-        text = str(exc).split("\nassert ")[0].strip() or "assertion failed"
-        return "failed", text, None
-    from conformance.api import ApiError, UnexpectedBody
+def _state(config: pytest.Config) -> _ProcessState:
+    return config.stash[STATE_KEY]
 
-    if isinstance(exc, ApiError | UnexpectedBody):
-        return "failed", str(exc), None
-    return "error", f"{type(exc).__name__}: {exc}".strip(), "tool"
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    last = [i for i in items if i.get_closest_marker("sbs_last")]
+    if last:
+        items[:] = [i for i in items if i not in last] + last
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
+    state = _state(item.config)
+    if _requirements(item):
+        state.started[item.nodeid] = time.perf_counter()
+    state.current = item.nodeid
+    if state.session is not None:
+        state.session.evidence.current = item.nodeid
+    yield
+    state.current = None
+    if state.session is not None:
+        state.session.evidence.current = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A check that would start after the run's deadline is not run: the report still gets written in time."""
+    session = _state(item.config).session
+    if session is not None and _requirements(item):
+        from conformance.errors import RunDeadlineReached
+
+        try:
+            session.limits.check_run_deadline()
+        except RunDeadlineReached:
+            from conformance.outcomes import CheckNotRun
+
+            raise CheckNotRun(Message("run.deadline", {"seconds": f"{session.settings.deadline:g}"})) from None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Generator[None, Any, None]:
+    report = (yield).get_result()
+    ids = _requirements(item)
+    if not ids:
+        return
+    from conformance.outcomes import classify
+
+    state = _state(item.config)
+    data = state.phase.setdefault(item.nodeid, {"status": "passed", "message": None, "error_kind": None})
+    if report.failed or report.skipped:
+        session = state.session
+        deadline = session.settings.deadline if session is not None else None
+        if call.excinfo is not None:
+            status, message, kind = classify(call.excinfo.value, deadline)
+        else:  # e.g. an xfail; not used by the bundled checks
+            status, message, kind = ("skipped" if report.skipped else "failed"), Message.text(
+                str(report.longrepr)[:500]), None
+        if report.when != "call" and status == "failed":
+            status, kind = "error", kind or "tool"  # a fixture that fails is not the API failing a check
+        if data["status"] not in ("failed", "error"):
+            data.update(status=status, message=message.ref(), error_kind=kind)
+    if report.when != "teardown":
+        report.user_properties.append((USER_PROPERTY, {"when": report.when, "requirements": ids}))
+        return
+    # The last phase: everything the check produced travels with this report.
+    rec = state.recorders.pop(item.nodeid, CheckRecorder())
+    state.phase.pop(item.nodeid, None)
+    evidence = state.session.evidence if state.session is not None else None
+    made = evidence.count_for(item.nodeid) if evidence is not None else 0
+    relied = evidence.relied_on(item.nodeid) if evidence is not None else 0
+    report.user_properties.append((USER_PROPERTY, {
+        "when": "teardown", "requirements": ids, "name": item.name, **data,
+        "duration": time.perf_counter() - state.started.pop(item.nodeid, time.perf_counter()),
+        "steps": [s.ref() for s in rec.steps], "warnings": [w.ref() for w in rec.warnings],
+        "exchanges": evidence.for_check(item.nodeid) if evidence is not None else [],
+        "exchange_count": made, "calls": made + relied, "finished": True}))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
+    """Driven by the CLI, pytest prints no dots: the CLI prints one line per requirement instead."""
+    if config.stash.get(CLI_KEY, False):
+        return report.outcome, "", ""
+    return None
+
+
+# -- where reports arrive ---------------------------------------------------------------------------------
 
 
 class ConformanceRun:
@@ -98,178 +192,169 @@ class ConformanceRun:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.outcomes: dict[str, _Outcome] = {}
-        self.recorders: dict[str, CheckRecorder] = {}
-        self.session: Any = None  # TargetSession, created by the sbs_session fixture
-        self.settings: Settings | None = None
-        self.started = dt.datetime.now(dt.UTC)
-        self.run_id = uuid.uuid4().hex[:8]
+        self.outcomes: dict[str, Any] = {}  # nodeid -> assemble.Outcome
+        self.selected: dict[str, list[str]] = {}  # nodeid -> requirement ids, in run order
         self.result: Any = None
         self.output_dir: Path | None = None
         self.written: Any = None  # outputs.WriteReport: PDF outcome and leak-scan findings
-        self.interrupted = False
-
-    # -- collection ------------------------------------------------------------------------------
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        last = [i for i in items if i.get_closest_marker("sbs_last")]
-        if last:
-            items[:] = [i for i in items if i not in last] + last
+        self.interrupted: str | None = None  # "SIGINT" or "SIGTERM"
+        self.progress: Any = None
+        self.prepared: Any = None
 
     @property
     def active(self) -> bool:
-        return bool(self.outcomes)
+        return bool(self.selected or self.outcomes)
 
-    # -- per check ---------------------------------------------------------------------------------
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
-        ids = [i for m in item.iter_markers("requirement") for i in m.args]
-        if ids:
-            self.outcomes[item.nodeid] = _Outcome(item.nodeid, item.name, ids)
-        evidence = self.session.evidence if self.session else None
-        if evidence is not None:
-            evidence.current = item.nodeid
-        yield
-        if self.session is not None:
-            self.session.evidence.current = None
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Generator[None, Any, None]:
-        report = (yield).get_result()
-        outcome = self.outcomes.get(item.nodeid)
-        if outcome is None:
+    # -- collection ------------------------------------------------------------------------------
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.selected = {i.nodeid: _requirements(i) for i in session.items if _requirements(i)}
+        if not self.selected:
             return
-        outcome.duration += call.duration
-        if report.skipped:
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            outcome.status, outcome.message = "skipped", reason.removeprefix("Skipped: ")
-        elif report.failed and call.excinfo is not None:
-            status, message, kind = _message(call.excinfo)
-            if report.when != "call":
-                status = "error"
-                kind = kind or "tool"
-            if outcome.status not in ("failed", "error"):
-                outcome.status, outcome.message, outcome.error_kind = status, message, kind
+        self.prepared = self.config.stash.get(PREPARED_KEY, None)
+        if self.prepared is None:  # the plugin used on its own: validate before the first check
+            try:
+                settings = settings_from_config(self.config)
+                from conformance.mock import seeded_orgs
+                from conformance.preflight import prepare
+
+                self.prepared = prepare(settings, seeded_orgs=seeded_orgs(settings.mock_size))
+            except ConformanceToolError as exc:
+                raise pytest.UsageError(exc.one_line()) from exc
+        _state(self.config).prepared = self.prepared
+        if self.config.stash.get(CLI_KEY, False) and not self.prepared.settings.quiet:
+            from conformance.progress import Progress
+
+            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+            self.progress = Progress(reporter, self.selected, self.prepared)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = next((v for k, v in report.user_properties if k == USER_PROPERTY), None)
+        if data is None:
+            return
+        from conformance.assemble import Outcome
+
+        outcome = self.outcomes.setdefault(report.nodeid, Outcome(report.nodeid, report.nodeid.split("::")[-1],
+                                                                  list(data["requirements"])))
+        self.selected.setdefault(report.nodeid, list(data["requirements"]))
+        if data["when"] != "teardown":
+            return
+        outcome.name = data["name"]
+        outcome.status = data["status"]
+        outcome.message = Message.from_ref(data["message"]) if data["message"] else None
+        outcome.error_kind = data["error_kind"]
+        outcome.duration = data["duration"]
+        outcome.steps = [Message.from_ref(r) for r in data["steps"]]
+        outcome.warnings = [Message.from_ref(r) for r in data["warnings"]]
+        outcome.exchanges = data["exchanges"]
+        outcome.exchange_count = data["exchange_count"]
+        outcome.calls = data["calls"]
+        outcome.finished = True
+        if self.progress is not None:
+            self.progress.check_done(outcome)
 
     def pytest_keyboard_interrupt(self) -> None:
-        self.interrupted = True
+        self.interrupted = self.interrupted or "SIGINT"
 
     # -- end of session ----------------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if not self.active:
+        if not self.active or self.prepared is None:
             return
         if exitstatus == pytest.ExitCode.INTERRUPTED:
-            self.interrupted = True
+            self.interrupted = self.interrupted or "SIGINT"
+        state = _state(self.config)
         try:
-            self.result = self.build_result()
-            self.output_dir = self.write_outputs(self.result)
+            self.result = self.build_result(state.session)
+            self.output_dir = self.write_outputs(self.result, state.session)
         finally:
-            if self.session is not None:
-                self.session.close()
+            if state.session is not None:
+                state.session.close()
+                state.session = None
 
-    def build_result(self) -> Any:
+    def build_result(self, target: Any) -> Any:
+        from conformance.assemble import Outcome, RunContext, aggregate, build, check_result
         from conformance.requirements import load_catalogue
-        from conformance.results import CheckResult, RunResult, aggregate, verdict
 
-        settings = self.settings or Settings()
+        prepared = self.prepared
+        settings = target.settings if target is not None else prepared.settings
         catalogue = load_catalogue()
-        evidence = self.session.evidence if self.session else None
+        lang = settings.lang
+        deadline_hit = target is not None and target.limits.run_deadline is not None and \
+            time.monotonic() >= target.limits.run_deadline
+        unfinished = Message("run.not_finished")
+        not_started = Message("run.deadline", {"seconds": f"{settings.deadline:g}"}) if deadline_hit and \
+            not self.interrupted else Message("run.not_started")
         checks = []
-        for o in self.outcomes.values():
-            rec = self.recorders.get(o.nodeid, CheckRecorder())
-            status, message = o.status, o.message
-            unknown = [r for r in o.requirements if r.startswith(CATALOGUE_PREFIXES) and catalogue.get(r) is None]
-            if unknown:
-                status, message = "error", f"unknown requirement id(s) {', '.join(unknown)}"
-            severities = {catalogue.get(r).severity for r in o.requirements if catalogue.get(r)}
-            if status == "failed" and severities and "required" not in severities:
-                status = "warning"
-            if status == "passed" and rec.warnings:
-                status, message = "warning", rec.warnings[0]
-            exchanges = [e.summary() for e in evidence.for_check(o.nodeid)] if evidence else []
-            checks.append(CheckResult(o.nodeid, o.name, o.requirements, status, message, round(o.duration, 3),
-                                      rec.warnings, rec.steps, exchanges, o.error_kind))
-        kind = settings.target
+        for nodeid, ids in self.selected.items():
+            outcome = self.outcomes.get(nodeid)
+            if outcome is None:  # never started (interrupted) or never reported
+                outcome = Outcome(nodeid, nodeid.split("::")[-1], ids, message=not_started)
+            checks.append(check_result(outcome, catalogue, lang, CATALOGUE_PREFIXES, unfinished))
         merged_from: list[str] = []
-        if settings.rerun_failed:  # carry over what was not re-run, marked with its run id
-            from conformance.results import read_json
-
-            previous = read_json(settings.rerun_failed / "results.json")
+        previous = prepared.previous
+        if previous is not None:  # carry over what was not re-run, marked with its run id
             rerun = {c.nodeid for c in checks}
             for old in previous.checks:
                 if old.nodeid not in rerun:
                     old.run_id = old.run_id or previous.run_id
+                    old.localise(lang)
                     checks.append(old)
             merged_from = [previous.run_id, *previous.merged_from]
-        requirements = aggregate(catalogue, checks, settings.lang, kind)
+        kind = settings.target
+        requirements = aggregate(catalogue, checks, lang, kind)
         waivers: list[dict[str, Any]] = []
-        if settings.waivers:
-            from conformance.waivers import apply_waivers, load_waivers
+        if prepared.waivers:
+            import datetime as dt
 
-            known = {r.id for r in requirements}
-            waivers = apply_waivers(requirements, load_waivers(settings.waivers, known), dt.date.today())
-        run_error = None
-        env_errors = [c for c in checks if c.error_kind in ("environment", "config") and not c.run_id]
-        if env_errors:
-            first = env_errors[0]
-            run_error = {"kind": first.error_kind or "tool", "message": first.message}
-        spec: dict[str, str] = {}
-        if self.session is not None:
-            try:
-                spec = self.session.spec.identity()
-            except ConformanceToolError as exc:
-                spec = {"error": exc.one_line()}
-        result = RunResult(
-            run_id=self.run_id,
-            started=self.started.isoformat(timespec="seconds"),
-            finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            verdict=verdict(requirements, self.interrupted, run_error is not None),
-            lang=settings.lang,
-            tool_version=__version__,
+            from conformance.waivers import apply_waivers
+
+            waivers = apply_waivers(requirements, prepared.waivers, dt.date.today())
+        spec = prepared.spec.identity()
+        interruption, interruption_kind = None, None
+        if self.interrupted:
+            interruption = Message("run.stopped_signal", {"signal": "Ctrl-C, SIGINT" if self.interrupted == "SIGINT"
+                                                          else "SIGTERM"})
+            interruption_kind = self.interrupted
+        elif deadline_hit or any(c.message_ref and c.message_ref.get("id") == "run.deadline" for c in checks):
+            interruption, interruption_kind = Message("run.stopped_deadline", {"seconds": f"{settings.deadline:g}"}), \
+                "deadline"
+        ctx = RunContext(
+            run_id=prepared.run_id, started=prepared.started, lang=lang, tool_version=__version__,
             target={"kind": kind, "embedded_mock": settings.embedded_mock, "base_url": settings.base_url,
                     "token_url": settings.token_url, "issuer": settings.issuer, "org": settings.org,
                     "empty_org": settings.empty_org, "authentication": settings.auth_alternative,
                     "credential": settings.credential_kind, "client_id": settings.client_id,
                     "mock_faults": list(settings.mock_fault)},
-            spec=spec,
-            requirements=requirements,
-            checks=checks,
-            environment=_environment(self.config, settings),
-            error=run_error,
-            meta=dict(settings.report),
-            settings=settings.redacted(),
-            waivers=waivers,
-            merged_from=merged_from,
-        )
-        if settings.baseline:
+            spec=spec, environment=_environment(self.config, settings), meta=dict(settings.report),
+            settings=settings.redacted())
+        result = build(ctx, catalogue, checks, interruption=interruption, interruption_kind=interruption_kind,
+                       waivers=waivers, requirements=requirements, merged_from=merged_from)
+        if prepared.baseline is not None:
             from conformance.diff import diff_results
-            from conformance.results import read_json
 
-            result.baseline = diff_results(read_json(settings.baseline / "results.json"), result)
+            result.baseline = diff_results(prepared.baseline, result)
         return result
 
-    def write_outputs(self, result: Any) -> Path:
-        from conformance.evidence import Redactor
+    def write_outputs(self, result: Any, target: Any) -> Path:
+        from conformance.evidence import Evidence
         from conformance.outputs import inputs_digests, write_run
         from conformance.requirements import load_catalogue
 
-        settings = self.settings or Settings()
-        out = settings.out or Path("reports") / f"{self.started.strftime('%Y%m%dT%H%M%SZ')}-{self.run_id}"
-        evidence = self.session.evidence if self.session else None
-        spec_text = None
-        if self.session is not None:
-            with contextlib.suppress(ConformanceToolError):
-                spec_text = self.session.spec.text
+        prepared = self.prepared
+        settings = prepared.settings
+        evidence = target.evidence if target is not None else Evidence()
+        if self.progress is not None:
+            self.progress.finish(result)
         self.written = write_run(
-            result, out, evidence.exchanges if evidence else [], redactor=evidence.redactor if evidence else Redactor(),
+            result, prepared.out, evidence.iter_exchanges(), redactor=evidence.redactor,
             pseudonymise=not settings.no_pseudonymise, pdf=not settings.no_pdf, sign_key=settings.sign_key,
-            inputs=inputs_digests(spec_text, load_catalogue().text, settings.config),
+            inputs=inputs_digests(prepared.spec.text, load_catalogue().text, settings.config),
             carry_from=settings.rerun_failed)
-        return out
+        return prepared.out
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.result is None or SETTINGS_KEY in self.config.stash:  # the CLI prints its own summary
+        if self.result is None or self.config.stash.get(CLI_KEY, False):  # the CLI prints its own summary
             return
         r = self.result
         counts = ", ".join(f"{n} {s}" for s, n in r.counts.items() if n)
@@ -280,29 +365,28 @@ class ConformanceRun:
 
 # -- fixtures -----------------------------------------------------------------------------------------
 
-def _run(config: pytest.Config) -> ConformanceRun:
-    plugin = config.pluginmanager.get_plugin(PLUGIN_NAME)
-    assert isinstance(plugin, ConformanceRun)
-    return plugin
-
 
 @pytest.fixture(scope="session")
 def sbs_session(request: pytest.FixtureRequest) -> Iterator[Any]:
     """The target session (embedded mock or real target), shared by all checks."""
     from conformance.session import TargetSession
 
-    run = _run(request.config)
-    if run.session is None:
-        preset = request.config.stash.get(SETTINGS_KEY, None)
-        try:
-            run.settings = preset or settings_from_config(request.config)
-        except ConformanceToolError as exc:
-            raise pytest.UsageError(exc.one_line()) from exc
-        run.session = TargetSession.start(run.settings)
-        run.settings = run.session.settings
-        # The check whose setup started the session (the latest one) makes the first calls.
-        run.session.evidence.current = next(reversed(run.outcomes), None)
-    yield run.session
+    state = _state(request.config)
+    if state.session is None:
+        if state.prepared is None:  # a worker process, or checks collected without requirement marks
+            try:
+                from conformance.mock import seeded_orgs
+                from conformance.preflight import prepare
+
+                settings = request.config.stash.get(SETTINGS_KEY, None) or settings_from_config(request.config)
+                state.prepared = request.config.stash.get(PREPARED_KEY, None) or prepare(
+                    settings, seeded_orgs=seeded_orgs(settings.mock_size))
+            except ConformanceToolError as exc:
+                raise pytest.UsageError(exc.one_line()) from exc
+        state.session = TargetSession.start(state.prepared)
+        # The check whose setup started the session makes the first calls.
+        state.session.evidence.current = state.current
+    yield state.session
 
 
 @pytest.fixture(scope="session")
@@ -314,6 +398,12 @@ def evidence(sbs_session: Any) -> Any:
 @pytest.fixture(scope="session")
 def maskinporten_token(sbs_session: Any) -> Any:
     """The :class:`conformance.maskinporten.Token` for the configured scope and organisation."""
+    return sbs_session.token()
+
+
+@pytest.fixture
+def token(sbs_session: Any) -> Any:
+    """The same token, noted as relied on by the check that asks for it (the call may have been made earlier)."""
     return sbs_session.token()
 
 
@@ -333,17 +423,18 @@ def openapi_schema(sbs_session: Any) -> Any:
 def check(request: pytest.FixtureRequest) -> CheckRecorder:
     """Record warnings (``check.warn``) and steps (``check.step``) for the report."""
     recorder = CheckRecorder()
-    _run(request.config).recorders[request.node.nodeid] = recorder
+    _state(request.config).recorders[request.node.nodeid] = recorder
     return recorder
 
 
 @pytest.fixture
-def liste(sbs_session: Any, maskinporten_token: Any) -> list[dict[str, Any]]:
+def liste(sbs_session: Any, token: Any) -> list[dict[str, Any]]:
     """The unpaged list of the organisation; data checks skip when it is empty."""
+    from conformance.outcomes import skip
+
     items = sbs_session.liste()
     if not items:
-        pytest.skip(f"no test data yet for organisation {sbs_session.settings.org} (ask Skatteetaten to create "
-                    "test trekkpålegg)")
+        skip("tp.data.no_test_data", org=sbs_session.settings.org)
     return items
 
 

@@ -1,9 +1,13 @@
 """Personal data in outputs: replaced by stable pseudonyms, so a reader can follow one person across calls.
 
-Three ways a value is found: by JSON key (``skyldner``, ``kontonummer``, ``kidnummer``), by value once it
-was seen under such a key, and by pattern in free text (11 digits with valid fødselsnummer/D-nummer or
-kontonummer control digits). Pseudonyms are an HMAC with a random per-run salt that is never written, so
-they cannot be turned back into numbers by trying all of them.
+Three ways a value is found: by key (``skyldner``, ``kontonummer``, ``kidnummer``), by value once it was seen
+under such a key, and by pattern in free text (11 digits with valid fødselsnummer/D-nummer or kontonummer
+control digits). Pseudonyms are an HMAC with a random per-run salt that is never written, so they cannot be
+turned back into numbers by trying all of them.
+
+Replacing is linear in the text: the text's maximal digit runs are looked up in a dictionary of known values
+(one pass, whatever the number of known values), because a personal number only counts as one when it is
+not part of a longer number.
 """
 
 from __future__ import annotations
@@ -12,72 +16,101 @@ import hashlib
 import hmac
 import os
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from conformance.identifiers import fnr_ok, kontonr_ok
 
 KEY_KINDS = {"skyldner": "fnr", "kontonummer": "konto", "kidnummer": "kid"}
-_ELEVEN_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{11}(?![0-9A-Za-z])")
+DIGIT_RUN = re.compile(r"[0-9]+")
 MIN_LEARNED = 6  # shorter learned values (short KIDs) are replaced by key only, never in free text
+MIN_SCANNED = 9  # values the leak scan searches for
 
 
 class Pseudonymiser:
-    def __init__(self, salt: bytes | None = None, enabled: bool = True) -> None:
+    def __init__(self, salt: bytes | None = None, enabled: bool = True,
+                 key_kinds: Mapping[str, str] | None = None) -> None:
         self._salt = salt or os.urandom(16)
         self.enabled = enabled
+        self.key_kinds = dict(key_kinds or KEY_KINDS)
         self._known: dict[str, str] = {}  # raw value -> pseudonym
+        self._digit_values: dict[str, str] = {}  # the all-digit values long enough for free text
+        self._other_values: dict[str, str] = {}  # learned values with other characters (rare)
 
     def pseudonym(self, kind: str, value: str) -> str:
         digest = hmac.new(self._salt, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:10]
         return f"{kind}-{digest}"
 
     def _remember(self, kind: str, value: str) -> str:
-        if value not in self._known:
-            self._known[value] = self.pseudonym(kind, value)
-        return self._known[value]
+        known = self._known.get(value)
+        if known is None:
+            known = self._known[value] = self.pseudonym(kind, value)
+            if len(value) >= MIN_LEARNED:
+                (self._digit_values if value.isdigit() else self._other_values)[value] = known
+        return known
 
     def learn(self, value: Any) -> None:
-        """Remember personal values found under known keys in a JSON document."""
+        """Remember personal values found under known keys in a parsed document (JSON or XML)."""
         if isinstance(value, dict):
             for k, v in value.items():
-                if k in KEY_KINDS and isinstance(v, str | int) and str(v):
-                    self._remember(KEY_KINDS[k], str(v))
+                if k in self.key_kinds and isinstance(v, str | int) and str(v):
+                    self._remember(self.key_kinds[k], str(v))
                 else:
                     self.learn(v)
         elif isinstance(value, list):
             for v in value:
                 self.learn(v)
 
+    def learn_pairs(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Remember values given as (key, value), e.g. from an XML document's leaf elements."""
+        for key, value in pairs:
+            if key in self.key_kinds and value:
+                self._remember(self.key_kinds[key], value)
+
     @property
     def raw_values(self) -> list[str]:
         """Values that must not appear in pseudonymised output (long enough to search for)."""
-        return [v for v in self._known if len(v) >= 9]
+        return [v for v in self._known if len(v) >= MIN_SCANNED]
 
     def text(self, value: str) -> str:
         if not self.enabled or not value:
             return value
-        for raw in sorted((v for v in self._known if len(v) >= MIN_LEARNED), key=len, reverse=True):
+        for raw, pseudonym in self._other_values.items():  # few or none: values that are not all digits
             if raw in value:
-                value = re.sub(rf"(?<![0-9]){re.escape(raw)}(?![0-9])", self._known[raw], value)
+                value = value.replace(raw, pseudonym)
+        return DIGIT_RUN.sub(self._digits, value) if any(c.isdigit() for c in value) else value
 
-        def by_pattern(m: re.Match[str]) -> str:
-            digits = m.group(0)
+    def _digits(self, m: re.Match[str]) -> str:
+        digits = m.group(0)
+        known = self._digit_values.get(digits)
+        if known is not None:
+            return known
+        if len(digits) == 11 and _standalone(m):  # by pattern only a number of its own, not part of an id or hash
             if fnr_ok(digits):
                 return self._remember("fnr", digits)
             if kontonr_ok(digits):
                 return self._remember("konto", digits)
-            return digits
-
-        return _ELEVEN_DIGITS.sub(by_pattern, value)
+        return digits
 
     def json(self, value: Any) -> Any:
         if not self.enabled:
             return value
         if isinstance(value, dict):
-            return {k: (self._remember(KEY_KINDS[k], str(v)) if k in KEY_KINDS and isinstance(v, str | int)
+            return {k: (self._remember(self.key_kinds[k], str(v)) if k in self.key_kinds and isinstance(v, str | int)
                         else self.json(v)) for k, v in value.items()}
         if isinstance(value, list):
             return [self.json(v) for v in value]
         if isinstance(value, str):
             return self.text(value)
         return value
+
+
+def _standalone(m: re.Match[str]) -> bool:
+    """The digits are not part of a longer token such as a UUID, a hex digest or a word."""
+    text, start, end = m.string, m.start(), m.end()
+    return not (start > 0 and text[start - 1].isalnum()) and not (end < len(text) and text[end].isalnum())
+
+
+def digit_runs(text: str) -> set[str]:
+    """The maximal digit runs of a text of at least :data:`MIN_SCANNED` digits (for the leak scan)."""
+    return {m.group(0) for m in DIGIT_RUN.finditer(text) if len(m.group(0)) >= MIN_SCANNED}

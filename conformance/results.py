@@ -1,9 +1,15 @@
 """RunResult: the one model of a run. Every output (results.json, junit.xml, report.html) renders from it,
-so a report can be re-rendered from ``results.json`` alone.
+so a report can be re-rendered from ``results.json`` alone, in either language.
 
-Verdict rule (also printed in the report and the README): the run **passes** only if no requirement of
-severity ``required`` failed or errored. A tool or environment problem that stops the run is ``error``;
-Ctrl-C is ``interrupted``.
+Verdict rule (also printed in the report and the README), first match wins:
+
+1. ``interrupted``: the run was stopped (Ctrl-C, SIGTERM) before every check ended;
+2. ``failed``: a requirement of severity ``required`` failed;
+3. ``error``: a required requirement ended in error, or the run could not complete (tool, configuration or
+   environment problem);
+4. ``incomplete``: nothing required failed, but a required requirement was not run (not selected, deadline,
+   its check made no call); a documented ``skipped`` (with its reason, e.g. no test data yet) is not this;
+5. ``passed``.
 """
 
 from __future__ import annotations
@@ -15,18 +21,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.requirements import Catalogue
+from conformance.messages import Message
 
 FORMAT = "sbs-conformance/results/1"
 STATUSES = ("passed", "failed", "warning", "waived", "skipped", "error", "not_run")
-VERDICTS = ("passed", "failed", "error", "interrupted")
-VERDICT_RULE_EN = ("The run passes only if no requirement of severity 'required' failed or ended in error. "
-                   "Recommended requirements that are not met give warnings; informational ones never fail.")
-VERDICT_RULE_NB = ("Kjøringen er bestått bare hvis ingen krav med alvorlighet «required» feilet eller endte i feil. "
-                   "Anbefalte krav som ikke er oppfylt gir advarsler; informative krav feiler aldri.")
+VERDICTS = ("passed", "failed", "error", "incomplete", "interrupted")
+VERDICT_RULE = Message("run.verdict_rule")
 
-# When several checks name one requirement, the worst status wins, in this order.
-_WORST_FIRST = ("error", "failed", "warning", "passed", "skipped", "not_run")
+# When several checks name one requirement, the worst status wins, in this order: a requirement with a check
+# that did not run is not shown as passed.
+_WORST_FIRST = ("error", "failed", "warning", "not_run", "passed", "skipped")
 
 
 @dataclass
@@ -39,10 +43,23 @@ class CheckResult:
     duration: float = 0.0
     warnings: list[str] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
-    exchanges: list[dict[str, Any]] = field(default_factory=list)
-    error_kind: str | None = None  # "config" or "environment" for status error
+    exchanges: list[dict[str, Any]] = field(default_factory=list)  # summaries (at most the listed ones)
+    error_kind: str | None = None  # "config", "environment" or "tool" for status error
     evidence: str | None = None  # relative path of the check's HAR file
     run_id: str | None = None  # set when the result was carried over from an earlier run
+    exchange_count: int | None = None  # every exchange the check made (None: as many as listed)
+    message_ref: dict[str, Any] | None = None  # the message by id, to render it in another language
+    step_refs: list[dict[str, Any]] = field(default_factory=list)
+    warning_refs: list[dict[str, Any]] = field(default_factory=list)
+
+    def localise(self, lang: str) -> None:
+        """Render message, steps and warnings in ``lang`` from their refs (free text stays as it is)."""
+        if self.message_ref:
+            self.message = Message.from_ref(self.message_ref).render(lang)
+        if self.step_refs:
+            self.steps = [Message.from_ref(r).render(lang) for r in self.step_refs]
+        if self.warning_refs:
+            self.warnings = [Message.from_ref(r).render(lang) for r in self.warning_refs]
 
 
 @dataclass
@@ -56,6 +73,8 @@ class RequirementResult:
     reason: str = ""
     hint: str = ""
     waiver: dict[str, str] | None = None
+    source_title: str = ""
+    reason_ref: dict[str, Any] | None = None
 
 
 @dataclass
@@ -77,6 +96,7 @@ class RunResult:
     waivers: list[dict[str, Any]] = field(default_factory=list)  # every waiver and what became of it
     merged_from: list[str] = field(default_factory=list)  # run ids whose results were carried over
     baseline: dict[str, Any] | None = None  # changes against a baseline run
+    interruption: dict[str, Any] | None = None  # why the run stopped early: signal or deadline, and when
     format: str = FORMAT
 
     @property
@@ -84,10 +104,14 @@ class RunResult:
         c = Counter(r.status for r in self.requirements)
         return {s: c.get(s, 0) for s in STATUSES}
 
+    @property
+    def not_run_required(self) -> list[RequirementResult]:
+        return [r for r in self.requirements if r.status == "not_run" and r.severity == "required"]
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["counts"] = self.counts
-        out["verdict_rule"] = VERDICT_RULE_EN
+        out["verdict_rule"] = VERDICT_RULE.render("en")
         return {"format": out.pop("format"), **out}
 
     @classmethod
@@ -107,30 +131,6 @@ def requirement_status(checks: list[CheckResult]) -> str:
     return next(s for s in _WORST_FIRST if s in statuses)
 
 
-def aggregate(catalogue: Catalogue, checks: list[CheckResult], lang: str, target_kind: str) -> list[RequirementResult]:
-    """One entry per catalogue requirement, in catalogue order, including those that did not run."""
-    out = []
-    for req in catalogue.requirements:
-        own = [c for c in checks if req.id in c.requirements]
-        status = requirement_status(own)
-        if status == "failed" and req.severity != "required":
-            status = "warning"
-        reason = ""
-        if status == "not_run":
-            reason = ("not applicable to this target" if target_kind not in req.applies_to
-                      else "no check was selected for this requirement")
-        elif status == "skipped":
-            reason = "; ".join(sorted({c.message for c in own if c.message}))
-        out.append(RequirementResult(req.id, req.title(lang), req.severity, req.source, status,
-                                     [c.nodeid for c in own], reason, req.hint(lang)))
-    # A vendor's own requirement ids (not in the catalogue) are listed after it, as required ones.
-    for extra in dict.fromkeys(i for c in checks for i in c.requirements if catalogue.get(i) is None):
-        own = [c for c in checks if extra in c.requirements]
-        out.append(RequirementResult(extra, own[0].name, "required", "", requirement_status(own),
-                                     [c.nodeid for c in own]))
-    return out
-
-
 def verdict(requirements: list[RequirementResult], interrupted: bool = False, run_error: bool = False) -> str:
     if interrupted:
         return "interrupted"
@@ -139,6 +139,8 @@ def verdict(requirements: list[RequirementResult], interrupted: bool = False, ru
         return "failed"
     if run_error or any(r.status == "error" for r in required):
         return "error"
+    if any(r.status == "not_run" for r in required):
+        return "incomplete"
     return "passed"
 
 
@@ -156,8 +158,8 @@ def write_junit(result: RunResult, path: Path) -> None:
     suite = ET.Element("testsuite", {
         "name": "sbs-conformance", "tests": str(len(result.checks)),
         "failures": str(by_status["failed"]), "errors": str(by_status["error"]),
-        "skipped": str(by_status["skipped"]), "time": f"{sum(c.duration for c in result.checks):.3f}",
-        "timestamp": result.started,
+        "skipped": str(by_status["skipped"] + by_status["not_run"]),
+        "time": f"{sum(c.duration for c in result.checks):.3f}", "timestamp": result.started,
     })
     props = ET.SubElement(suite, "properties")
     for name, value in (("verdict", result.verdict), ("run_id", result.run_id),

@@ -28,11 +28,25 @@ PROD_HOSTS = ("//maskinporten.no", "api.skatteetaten.no")
 MAX_CONCURRENCY = 5  # Skatteetaten: at most 5 concurrent calls per API and organisation
 
 
+def byte_size(raw: str | int) -> int:
+    """A size in bytes, written as a number with an optional K, M or G (1024-based), e.g. ``20M``."""
+    text = str(raw).strip().upper().removesuffix("B").removesuffix("I")
+    factor = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+    number = text[:-1] if factor > 1 else text
+    value = int(float(number) * factor)
+    if value <= 0:
+        raise ValueError(raw)
+    return value
+
+
+byte_size.__name__ = "size (bytes, or a number with K, M or G)"
+
+
 @dataclass(frozen=True)
 class Option:
     name: str
     help: str
-    kind: type = str
+    kind: Any = str
     choices: tuple[str, ...] | None = None
     flag: bool = False
     multiple: bool = False
@@ -58,7 +72,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("spec", "OpenAPI document to validate against (YAML or JSON, 3.0 or 3.1); default: bundled", kind=Path),
     Option("out", "output folder (default reports/<UTC time>-<id>)", kind=Path),
     Option("lang", "report language", choices=("nb", "en")),
-    Option("timeout", "seconds per HTTP call", kind=float),
+    Option("timeout", "seconds one HTTP call may take in all (connect, send, every read)", kind=float),
+    Option("deadline", "seconds the whole run may take; checks not finished by then are not run (default 600)",
+           kind=float),
+    Option("max_body", "largest answer accepted, e.g. 20M (default); a longer one ends the call", kind=byte_size),
     Option("retries", "attempts per call on connection errors, 429 and 5xx", kind=int),
     Option("slow", "run slow checks on a real target (waits out a token's lifetime)", flag=True),
     Option("max_items", "check at most this many trekkpålegg per data check (sampled evenly)", kind=int),
@@ -71,6 +88,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("no_pseudonymise", "keep real personal numbers in evidence/ (internal use; never in the report)",
            flag=True),
     Option("no_pdf", "do not write report.pdf", flag=True),
+    Option("quiet", "print only the verdict block, no progress lines", flag=True),
     Option("baseline", "earlier output folder to compare with (shown in the report)", kind=Path),
     Option("rerun_failed", "earlier output folder: re-run only its failed/errored checks and merge", kind=Path),
 )
@@ -108,6 +126,8 @@ class Settings:
     out: Path | None = None
     lang: str = "nb"
     timeout: float = 30.0
+    deadline: float = 600.0
+    max_body: int = 20 * 1024 * 1024
     retries: int = 3
     slow: bool = False
     max_items: int = 200
@@ -118,6 +138,7 @@ class Settings:
     sign_key: Path | None = None
     no_pseudonymise: bool = False
     no_pdf: bool = False
+    quiet: bool = False
     baseline: Path | None = None
     rerun_failed: Path | None = None
     config: Path | None = None
@@ -185,6 +206,15 @@ def _suggest(name: str, known: set[str]) -> str:
     return f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(known))}"
 
 
+def _report_value(value: Any) -> str:
+    """A [report] value as text: a list (e.g. several organisations) is joined, never shown as Python."""
+    if isinstance(value, list | tuple):
+        return ", ".join(_report_value(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_report_value(v)}" for k, v in value.items())
+    return str(value)
+
+
 def read_config_file(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     """(options, report metadata) from a TOML file; unknown keys are an error with a suggestion."""
     try:
@@ -198,7 +228,7 @@ def read_config_file(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     for key, value in data.items():
         name = key.replace("-", "_")
         if name in SECTIONS and isinstance(value, dict):
-            report = {str(k): str(v) for k, v in value.items()}
+            report = {str(k): _report_value(v) for k, v in value.items()}
         elif name in OPTION_NAMES:
             options[name] = value
         else:
@@ -212,6 +242,7 @@ def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None, config
     config = config or (Path(env["SBS_CONFORMANCE_CONFIG"]) if env.get("SBS_CONFORMANCE_CONFIG") else None)
     from_file, report = read_config_file(config) if config else ({}, {})
     values: dict[str, Any] = {}
+    given: dict[str, str] = {}  # option name -> where it came from
     for option in OPTIONS:
         env_name = f"SBS_CONFORMANCE_{option.name.upper()}"
         for source, raw in ((f"option --{option.name.replace('_', '-')}", cli.get(option.name)),
@@ -221,20 +252,41 @@ def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None, config
                                                                          and source.startswith("option")):
                 continue
             values[option.name] = _convert(option, raw, source)
+            given[option.name] = source
             break
     settings = Settings(**values, config=config, report=report,
                         pkcs12_password=env.get("SBS_CONFORMANCE_PKCS12_PASSWORD"))
-    return _validated(settings)
+    return _validated(settings, given)
 
 
-def _validated(s: Settings) -> Settings:
+#: Options that only a real target uses (the embedded mock makes its own client and key), and the reverse.
+REAL_TARGET_ONLY = ("client_id", "key", "cert", "kid", "pkcs12", "token_url", "issuer", "other_scope", "slow")
+EMBEDDED_ONLY = ("mock_fault", "mock_size")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _validated(s: Settings, given: Mapping[str, str] | None = None) -> Settings:
+    given = given or {}
     if s.target == "test":
         s = _with_defaults(s, TEST_ENV)
-    if not s.embedded_mock:
-        s = _with_defaults(s, {})
+    if s.embedded_mock:
+        idle = [n for n in REAL_TARGET_ONLY if n in given]
+        if idle:
+            raise ConfigError(f"{', '.join(_flag(n) for n in idle)} would do nothing with the embedded mock "
+                              f"(it makes its own client and key); given by {given[idle[0]]}",
+                              "these are for a real target: add --target test (or --base-url, --token-url and "
+                              "--issuer of a served mock), or leave them out")
+    else:
+        idle = [n for n in EMBEDDED_ONLY if n in given]
+        if idle:
+            raise ConfigError(f"{', '.join(_flag(n) for n in idle)} work only with the embedded mock",
+                              "leave out --base-url and --target test to use the embedded mock")
         missing = [n for n in ("base_url", "token_url", "issuer") if not getattr(s, n)]
         if missing:
-            raise ConfigError(f"missing {', '.join('--' + m.replace('_', '-') for m in missing)} for target {s.target}",
+            raise ConfigError(f"missing {', '.join(_flag(m) for m in missing)} for target {s.target}",
                               "give all three URLs, or use --target test for Skatteetaten's test environment")
         if not s.client_id:
             raise ConfigError("missing --client-id", "use the client id of your Maskinporten integration")
@@ -248,40 +300,37 @@ def _validated(s: Settings) -> Settings:
         if s.key and bool(s.kid) == bool(s.cert):
             raise ConfigError("--key needs exactly one of --kid and --cert",
                               "--kid for a key registered on the client, --cert for a virksomhetssertifikat (x5c)")
-        for name in ("key", "cert", "pkcs12", "spec"):
+        for name in ("key", "cert", "pkcs12"):
             path = getattr(s, name)
             if path and not Path(path).is_file():
                 raise ConfigError(f"--{name} file not found: {path}", "check the path")
-    for name in ("waivers", "sign_key"):
-        path = getattr(s, name)
-        if path and not Path(path).is_file():
-            raise ConfigError(f"--{name.replace('_', '-')} file not found: {path}", "check the path")
-    for name in ("baseline", "rerun_failed"):
-        path = getattr(s, name)
-        if path and not (Path(path) / "results.json").is_file():
-            raise ConfigError(f"--{name.replace('_', '-')} {path} holds no results.json",
-                              "give an output folder of an earlier run")
         if s.target == "test" and any(h in f"{s.issuer} {s.token_url} {s.base_url}" for h in PROD_HOSTS):
             raise ConfigError("production URLs given with --target test",
                               "test uses https://test.maskinporten.no/ and https://api-test.sits.no")
+    for name in ("waivers", "sign_key", "spec"):
+        path = getattr(s, name)
+        if path and not Path(path).is_file():
+            raise ConfigError(f"{_flag(name)} file not found: {path}", "check the path")
+    for name in ("baseline", "rerun_failed"):
+        path = getattr(s, name)
+        if path and not (Path(path) / "results.json").is_file():
+            raise ConfigError(f"{_flag(name)} {path} holds no results.json", "give an output folder of an earlier run")
     for name in ("org", "empty_org"):
         value = getattr(s, name)
         if value and not orgnr_ok(value):
-            raise ConfigError(f"--{name.replace('_', '-')} {value} is not a valid organisation number",
+            raise ConfigError(f"{_flag(name)} {value} is not a valid organisation number",
                               "9 digits with a valid check digit (MOD11)")
     if not 1 <= s.concurrency <= MAX_CONCURRENCY:
         raise ConfigError(f"--concurrency {s.concurrency} is outside 1..{MAX_CONCURRENCY}",
                           "Skatteetaten allows at most 5 concurrent calls per API and organisation")
-    if s.mock_fault and not s.embedded_mock:
-        raise ConfigError("--mock-fault works only with the embedded mock", "leave out --base-url and --target test")
     if s.mock_fault:
         from conformance.mock.faults import FAULTS
 
         unknown = [f for f in s.mock_fault if f not in FAULTS]
         if unknown:
             raise ConfigError(f"unknown --mock-fault {', '.join(unknown)}", _suggest(unknown[0], set(FAULTS)))
-    if s.timeout <= 0 or s.retries < 1 or s.max_items < 1 or s.mock_size < 0:
-        raise ConfigError("--timeout, --retries and --max-items must be positive", "fix the value")
+    if s.timeout <= 0 or s.deadline <= 0 or s.retries < 1 or s.max_items < 1 or s.mock_size < 0:
+        raise ConfigError("--timeout, --deadline, --retries and --max-items must be positive", "fix the value")
     return s
 
 

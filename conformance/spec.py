@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.resources import files
@@ -101,6 +102,21 @@ class Spec:
             name = matches[0]
         return f"/components/schemas/{name}"
 
+    def require(self, operations: list[tuple[str, str]], schemas: list[str], what: str) -> None:
+        """Refuse a document that lacks an operation or schema the checks use (e.g. the wrong API's file):
+        a configuration error before the first check, not a run full of errors."""
+        declared = {(m.upper(), _template(path)) for path, item in (self.document.get("paths") or {}).items()
+                    if isinstance(item, dict) for m in item if m.lower() in ("get", "post", "put", "patch", "delete")}
+        missing = [f"{m} {p}" for m, p in operations if (m.upper(), _template(p)) not in declared]
+        for name in schemas:
+            try:
+                self.component(name)
+            except ConfigError:
+                missing.append(f"schema {name}")
+        if missing:
+            raise ConfigError(f"{self.source} lacks {', '.join(missing)}: it is not the {what} document",
+                              f"give the {what} OpenAPI file with --spec, or leave --spec out to use the bundled one")
+
     def errors(self, instance: Any, schema_name: str) -> list[str]:
         """Readable validation errors (JSON path: message), empty when valid."""
         validator = self.validator(self.component(schema_name))
@@ -154,6 +170,11 @@ class Spec:
         return self._st_schemas[base_url]
 
 
+def _template(path: str) -> str:
+    """A path with its parameter names blanked: ``/a/{trekkid}`` and ``/a/{trekkId}`` are the same operation."""
+    return re.sub(r"\{[^}]*\}", "{}", path.rstrip("/")) or "/"
+
+
 def load_spec(path: str | Path | None = None) -> Spec:
     """The bundled document, or the file at ``path`` (YAML or JSON, OpenAPI 3.0 or 3.1)."""
     if path is None:
@@ -165,6 +186,12 @@ def load_spec(path: str | Path | None = None) -> Spec:
         except FileNotFoundError as exc:
             raise ConfigError(f"OpenAPI file not found: {p}", "download it from SwaggerHub (skatteetaten/"
                               "trekkpaalegg-app) or leave out --spec to use the bundled one") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{p} is not a text file (not UTF-8)",
+                              "give the YAML or JSON file as downloaded") from exc
+        except OSError as exc:
+            raise ConfigError(f"cannot read OpenAPI file {p}: {exc.strerror}",
+                              "check the path and permissions") from exc
         source = str(p)
     try:
         document = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)

@@ -40,8 +40,10 @@ def load_waivers(path: Path, known_ids: set[str]) -> list[Waiver]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError as exc:
         raise ConfigError(f"waiver file not found: {path}", "check the path given to --waivers") from exc
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"waiver file {path} is not valid YAML", "fix the syntax") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read waiver file {path}: {exc.strerror}", "check the path") from exc
     entries = data.get("waivers") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise ConfigError(f"{path} has no list 'waivers'", "see the README for the waiver format")

@@ -54,11 +54,14 @@ def test_data_rules_name_each_problem_without_personal_numbers():
                                             "trekkbeloep": {"trekkbeloep": 1}},
                                            {"startdato": "2025-08-05", "trekkprosent": {"trekkprosent": 1.0}}])
     problems = identifier_problems(bad) + period_problems(bad)
-    text = " ".join(problems)
+    text = " ".join(p.render("en") for p in problems)
     for fragment in ("trekkpliktig", "skyldner", "exactly one", "outside 0..100", "open-ended but is not the last",
                      "avsluttet"):
         assert fragment in text
-    assert "10108412345" not in text
+    norsk = " ".join(p.render("nb") for p in problems)
+    for fragment in ("nøyaktig én av", "utenfor 0..100", "åpen, men ikke den siste"):
+        assert fragment in norsk
+    assert "10108412345" not in text + norsk
 
 
 def test_kid_series_agrees_with_python_stdnum():

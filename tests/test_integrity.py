@@ -53,7 +53,10 @@ def test_signed_manifest_verifies_and_detects_tampering(tmp_path):
     other = tmp_path.parent / "other.pub.pem"
     other.write_bytes(new_rsa_key().public_key().public_bytes(serialization.Encoding.PEM,
                                                               serialization.PublicFormat.SubjectPublicKeyInfo))
-    assert verify_folder(folder, other).signature == "invalid"
+    wrong = verify_folder(folder, other)
+    assert (wrong.signature, wrong.code) == ("other-key", 7) and wrong.signer == v.signer != wrong.expected_signer
     manifest = (folder / "manifest.json").read_text().replace('"run1"', '"run2"')
     (folder / "manifest.json").write_text(manifest)
     assert verify_folder(folder).signature == "invalid"
+    tampered = verify_folder(folder, pub)  # the right key, but the manifest changed after signing
+    assert (tampered.signature, tampered.code) == ("invalid", 1)

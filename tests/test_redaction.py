@@ -78,12 +78,13 @@ def test_leak_scan_finds_a_planted_value(tmp_path, planted, label):
 
 
 def test_a_leak_overrides_the_verdict_with_exit_4(capsys, tmp_path):
-    from conformance.cli import _final_code
+    from conformance.cli import final_code
     from conformance.outputs import WriteReport
 
-    result = result_for(recorded_evidence(), statuses={"test_list.py::test_list_is_json_array": "passed"})
-    assert _final_code(result, WriteReport(tmp_path)) == 0
-    assert _final_code(result, WriteReport(tmp_path, leaks=["report.html: a registered secret (x)"])) == 4
+    result = result_for(recorded_evidence(), statuses={"test_list.py::test_list_is_json_array": "passed"},
+                        complete=True)
+    assert final_code(result, WriteReport(tmp_path)) == 0
+    assert final_code(result, WriteReport(tmp_path, leaks=["report.html: a registered secret (x)"])) == 4
     assert "LEAK: report.html" in capsys.readouterr().err
 
 

@@ -6,17 +6,22 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from conformance.assemble import aggregate
 from conformance.evidence import Evidence
 from conformance.report.html import render_html
 from conformance.requirements import load_catalogue
-from conformance.results import CheckResult, RunResult, aggregate, read_json, verdict, write_json, write_junit
+from conformance.results import CheckResult, RunResult, read_json, verdict, write_json, write_junit
 
 
 def check(req, status, message=""):
     return CheckResult(f"suite/test_x.py::test_{req}", f"test_{req}", [req], status, message)
 
 
-def run(checks, lang="nb"):
+def run(checks, lang="nb", complete=True):
+    """A result of ``checks``; ``complete`` adds a passed check for every requirement they leave out."""
+    if complete:
+        covered = {r for c in checks for r in c.requirements}
+        checks = checks + [check(r, "passed") for r in load_catalogue().ids if r not in covered]
     reqs = aggregate(load_catalogue(), checks, lang, "mock")
     return RunResult("abc123", "2026-11-21T10:00:00+00:00", "2026-11-21T10:01:00+00:00", verdict(reqs), lang,
                      "0.1.0", {"kind": "mock", "base_url": "http://127.0.0.1:1", "org": "310702641"},
@@ -26,7 +31,7 @@ def run(checks, lang="nb"):
 
 def test_worst_status_wins_and_unrun_requirements_are_listed():
     r = run([check("TP-AUTH-03", "passed"), check("TP-AUTH-03", "failed", "expected 401"),
-             check("TP-LIST-01", "skipped", "no test data yet")])
+             check("TP-LIST-01", "skipped", "no test data yet")], complete=False)
     by_id = {x.id: x for x in r.requirements}
     assert by_id["TP-AUTH-03"].status == "failed"
     assert by_id["TP-LIST-01"].status == "skipped" and by_id["TP-LIST-01"].reason == "no test data yet"
@@ -55,13 +60,14 @@ def test_interrupted_wins():
 
 def test_json_round_trip_and_junit(tmp_path):
     r = run([check("TP-AUTH-03", "failed", "expected 401 without token, got 200"), check("TP-AUTH-04", "passed"),
-             check("TP-LIST-01", "skipped", "no data")])
+             check("TP-LIST-01", "skipped", "no data")], complete=False)
     write_json(r, tmp_path / "results.json")
     again = read_json(tmp_path / "results.json")
     assert again == r and again.counts["failed"] == 1
     write_junit(r, tmp_path / "junit.xml")
     suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("3", "1", "1")
+    assert r.verdict == "failed"
     failure = suite.find("testcase/failure")
     assert failure.get("message") == "expected 401 without token, got 200"
 

@@ -16,12 +16,12 @@ TODAY = dt.date(2026, 11, 21)
 
 
 def test_states_and_verdict():
-    result = result_for(recorded_evidence())  # TP-AUTH-03 failed, TP-LIST-01 passed
+    result = result_for(recorded_evidence(), complete=True)  # TP-AUTH-03 failed, the others passed
     waivers = [Waiver("TP-AUTH-03", "Rettes i 7.3", dt.date(2026, 12, 31), "Kari Nordmann"),
                Waiver("TP-LIST-01", "gammel", dt.date(2026, 12, 31), "Ola"),
-               Waiver("TP-VER-01", "ikke kjørt", dt.date(2026, 12, 31), "Ola")]
+               Waiver("TP-VER-01", "kjørt og bestått", dt.date(2026, 12, 31), "Ola")]
     states = apply_waivers(result.requirements, waivers, TODAY)
-    assert [s["state"] for s in states] == ["applied", "stale", "unused"]
+    assert [s["state"] for s in states] == ["applied", "stale", "stale"]
     auth = next(r for r in result.requirements if r.id == "TP-AUTH-03")
     assert auth.status == "waived" and auth.waiver["original_status"] == "failed"
     assert verdict(result.requirements) == "passed"
@@ -33,7 +33,7 @@ def test_states_and_verdict():
 
 
 def test_expired_waiver_is_not_applied():
-    result = result_for(recorded_evidence())
+    result = result_for(recorded_evidence(), complete=True)
     states = apply_waivers(result.requirements, [Waiver("TP-AUTH-03", "r", dt.date(2026, 11, 20), "a")], TODAY)
     assert states[0]["state"] == "expired"
     assert verdict(result.requirements) == "failed"

@@ -19,13 +19,16 @@ import httpx
 from conformance import API_BASE_PATH
 from conformance.api.wire import KeepAliveWire, WireResponse
 from conformance.evidence import Evidence
-from conformance.http import RetryPolicy, send, tls_context, with_retries
+from conformance.http import CallLimits, RetryPolicy, bounded_client, send, with_retries
+from conformance.messages import Message
 
 Trekkpaalegg = dict[str, Any]
 
 
 class ApiError(Exception):
-    """A non-200 answer where a list or a version was expected."""
+    """A non-200 answer where a list or a version was expected (a conformance failure of the call)."""
+
+    is_conformance_failure = True
 
     def __init__(self, response: httpx.Response | WireResponse) -> None:
         self.response = response
@@ -40,11 +43,20 @@ class ApiError(Exception):
             method, path = response.request.method, response.request.url.path
         else:
             method, path = response.method, response.path
-        super().__init__(f"HTTP {self.status} from {method} {path}" + (f" (kode {kode})" if kode else ""))
+        params = {"status": self.status, "method": method, "path": path}
+        self.message = Message("api.http_error_kode", {**params, "kode": kode}) if kode else Message(
+            "api.http_error", params)
+        super().__init__(self.message.render("en"))
 
 
 class UnexpectedBody(Exception):
-    """A 200 answer whose body is not the documented JSON shape."""
+    """A 200 answer whose body is not the documented JSON shape (a conformance failure of the call)."""
+
+    is_conformance_failure = True
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.render("en"))
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -72,15 +84,17 @@ class TrekkpaaleggOperations:
 
     def hent_alle(self) -> list[Trekkpaalegg]:
         """Latest version of every trekkpålegg (no paging parameters)."""
-        return _body(self._get(""), list, "list body", "a JSON array")
+        return _body(self._get(""), list, "api.list_not_array")
 
     def hent_side(self, fra: int, maks: int) -> list[Trekkpaalegg]:
-        return _body(self._get("", {"fraSekvensnummer": fra, "maksAntall": maks}), list, "list body",
-                     "a JSON array")
+        return _body(self._get("", {"fraSekvensnummer": fra, "maksAntall": maks}), list, "api.list_not_array")
 
-    def iter_sider(self, maks: int, fra: int = 0, max_pages: int | None = None) -> Iterator[Side]:
-        """Pages by the loop rule, fetched lazily one at a time."""
+    def iter_sider(self, maks: int, fra: int = 0, max_pages: int | None = None,
+                   expected_items: int | None = None) -> Iterator[Side]:
+        """Pages by the loop rule, fetched lazily one at a time. With ``expected_items`` (the size of the unpaged
+        list) a server that keeps sending full pages beyond them is stopped: it would never let the loop end."""
         pages = 0
+        bound = None if expected_items is None else expected_items // maks + 1
         while True:
             side = Side(fra, maks, self.hent_side(fra, maks))
             yield side
@@ -89,7 +103,10 @@ class TrekkpaaleggOperations:
                 return
             nxt = side.hoeyeste_sekvensnummer
             if nxt is None or nxt <= fra:  # a server that does not advance would loop forever
-                raise UnexpectedBody(f"paging does not advance: page from {fra} has highest sekvensnummer {nxt}")
+                raise UnexpectedBody(Message("api.not_advancing", {"fra": fra, "highest": nxt}))
+            if bound is not None and pages >= bound:
+                raise UnexpectedBody(Message("api.too_many_pages", {"pages": bound, "maks": maks,
+                                                                    "count": expected_items}))
             fra = nxt
 
     def iter_alle(self, maks: int, fra: int = 0) -> Iterator[Trekkpaalegg]:
@@ -97,7 +114,7 @@ class TrekkpaaleggOperations:
             yield from side.items
 
     def hent_versjon(self, trekkid: str, trekkversjon: int | str) -> Trekkpaalegg:
-        return _body(self._get(f"/{trekkid}/{trekkversjon}"), dict, "version body", "an object")
+        return _body(self._get(f"/{trekkid}/{trekkversjon}"), dict, "api.version_not_object")
 
 
 class TrekkpaaleggClient(TrekkpaaleggOperations):
@@ -106,13 +123,14 @@ class TrekkpaaleggClient(TrekkpaaleggOperations):
 
     def __init__(self, base_url: str, token: Callable[[], str] | None, *, evidence: Evidence | None = None,
                  retry: RetryPolicy | None = None, timeout: float = 30.0,
-                 verify: bool | str = True, http: httpx.Client | None = None) -> None:
+                 verify: bool | str = True, http: httpx.Client | None = None,
+                 limits: CallLimits | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.evidence = evidence
         self.retry = retry or RetryPolicy()
-        self._http = http or httpx.Client(timeout=timeout, verify=tls_context(verify),
-                                          event_hooks=evidence.event_hooks("api") if evidence else None)
+        self.limits = limits or CallLimits(timeout=timeout)
+        self._http = http or bounded_client(timeout=timeout, verify=verify)
 
     # -- raw access, for checks that send unusual requests --------------------------------------
     def request(self, path: str = "", *, params: Mapping[str, Any] | None = None,
@@ -127,7 +145,7 @@ class TrekkpaaleggClient(TrekkpaaleggOperations):
         merged.update(headers or {})
         request = self._http.build_request("GET", f"{self.base_url}{API_BASE_PATH}{path}", params=params,
                                            headers=merged)
-        return send(self._http, request, self.evidence, self.retry)
+        return send(self._http, request, self.evidence, self.retry, self.limits)
 
     def _get(self, path: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
         return self.request(path, params=params)
@@ -157,14 +175,28 @@ class KeepAliveTrekkpaaleggClient(TrekkpaaleggOperations):
         self._wire.close()
 
 
-def _body(response: httpx.Response | WireResponse, kind: type, what: str, expected: str) -> Any:
+def _body(response: httpx.Response | WireResponse, kind: type, wrong_kind: str) -> Any:
     """The JSON body of a 200 answer, of the expected kind; ApiError or UnexpectedBody otherwise."""
     if response.status_code != 200:
         raise ApiError(response)
     try:
         body = response.json()
     except ValueError as exc:
-        raise UnexpectedBody(f"body is not JSON (content-type {response.headers.get('content-type')!r})") from exc
+        raise UnexpectedBody(Message("api.not_json", {"content_type": response.headers.get("content-type")})
+                             ) from exc
     if not isinstance(body, kind):
-        raise UnexpectedBody(f"{what} is {type(body).__name__}, expected {expected}")
+        raise UnexpectedBody(Message(wrong_kind, {"got": _json_kind(body)}))
     return body
+
+
+def _json_kind(value: Any) -> str:
+    """A JSON value's kind in JSON's words (object, array, string, number, true/false, null)."""
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, bool):
+        return "true/false"
+    if value is None:
+        return "null"
+    return "string" if isinstance(value, str) else "number"

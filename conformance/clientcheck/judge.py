@@ -8,9 +8,18 @@ from typing import Any
 
 from conformance import API_BASE_PATH
 from conformance.clientcheck.runner import Poll, ScenarioRun
+from conformance.messages import Message
 
-Verdict = tuple[str, str]  # (status, message)
-PASS: Verdict = ("passed", "")
+Verdict = tuple[str, Message | None]  # (status, message)
+PASS: Verdict = ("passed", None)
+
+
+def _fail(message_id: str, **params: Any) -> Verdict:
+    return "failed", Message(message_id, params)
+
+
+def _skip(message_id: str, **params: Any) -> Verdict:
+    return "skipped", Message(message_id, params)
 MIN_BACKOFF = 0.05  # seconds: a retry sooner than this after a 503 is no backoff
 RETRY_AFTER_SLACK = 0.1
 MAX_RETRIES = 5
@@ -33,16 +42,17 @@ def _judged(run: ScenarioRun) -> list[Poll]:
     return [p for p in run.polls if p.exit_known or p.state is not None or p.state_error]
 
 
-def _state_problem(poll: Poll) -> str | None:
+def _state_problem(poll: Poll) -> Message | None:
     """Why the poll's outcome cannot be right: exit code, missing or unreadable state."""
     if poll.exit_known and poll.exit_code != 0:
-        return f"poll {poll.number}: the command exited with {poll.exit_code}: {poll.output.strip()[-300:]}"
+        return Message("cc.exit_code", {"poll": poll.number, "code": poll.exit_code,
+                                         "output": poll.output.strip()[-300:]})
     if poll.state_error:
-        return f"poll {poll.number}: {poll.state_error}"
+        return Message("cc.poll_problem", {"poll": poll.number, "problem": poll.state_error})
     return None
 
 
-def _sync_problem(poll: Poll) -> str | None:
+def _sync_problem(poll: Poll) -> Message | None:
     """Why the poll did not end in the true state: its outcome, or a state that differs from the truth."""
     return _state_problem(poll) or _state_mismatch(poll)
 
@@ -50,12 +60,12 @@ def _sync_problem(poll: Poll) -> str | None:
 def auth_01(run: ScenarioRun) -> Verdict:
     grants = _grants(run)
     if not grants:
-        return "failed", "the client asked for no token"
+        return _fail("cc.no_token")
     bad = [g for g in grants if not g.get("grant", {}).get("ok")]
     if bad:
         g = bad[0]["grant"]
-        return "failed", (f"{len(bad)} of {len(grants)} grant(s) refused; rule broken: {g.get('rule')} "
-                          f"({g.get('error')} {g.get('mp_code') or ''}: {g.get('description')})")
+        return _fail("cc.grant_refused", refused=len(bad), total=len(grants), rule=g.get("rule"),
+                     error=g.get("error"), mp_code=g.get("mp_code") or "", description=g.get("description"))
     return PASS
 
 
@@ -68,8 +78,8 @@ def auth_02(run: ScenarioRun) -> Verdict:
                           for t in _api(run, poll.number))
             gap = after["start"] - before["start"]
             if gap < lifetime / 2 and not got_401:
-                return "failed", (f"poll {poll.number}: a new grant {gap:.2f} s after the previous one although "
-                                  f"the token lives {lifetime:.0f} s and no 401 came ({len(grants)} grants)")
+                return _fail("cc.grant_too_soon", poll=poll.number, gap=f"{gap:.2f}", lifetime=f"{lifetime:.0f}",
+                             grants=len(grants))
     return PASS
 
 
@@ -77,40 +87,39 @@ def auth_03(run: ScenarioRun) -> Verdict:
     poll = run.polls[-1]
     unauthorised = [t for t in _api(run) if t["status"] == 401]
     if not unauthorised:
-        return "skipped", "no token expired during the sync"
+        return _skip("cc.no_expiry")
     first = unauthorised[0]["start"]
     renewed = [g for g in _grants(run) if g["start"] > first and g.get("grant", {}).get("ok")]
     if not renewed:
-        return "failed", "after the 401 the client asked for no new token"
+        return _fail("cc.no_new_token")
     problem = _sync_problem(poll)
-    return ("failed", f"new token, but the sync did not complete: {problem}") if problem else PASS
+    return _fail("cc.renewed_not_synced", problem=problem) if problem else PASS
 
 
 def page_01(run: ScenarioRun) -> Verdict:
     for poll in run.polls:
         calls = _lists(run, poll.number)
         if not calls:
-            return "failed", f"poll {poll.number}: the client never called the list"
+            return _fail("cc.no_list_call", poll=poll.number)
         no_maks = [c for c in calls if "maksAntall" not in c["query"]]
         if no_maks:
-            return "failed", f"poll {poll.number}: list called without maksAntall ({no_maks[0]['query'] or 'no query'})"
+            return _fail("cc.no_maks", poll=poll.number, query=_query(no_maks[0]["query"]))
         pages = [c for c in calls if c["status"] == 200]
         for prev, nxt in itertools.pairwise(pages):
             if prev["count"] < int(prev["query"]["maksAntall"]):
-                return "failed", f"poll {poll.number}: asked again after a short page (from {prev['query']})"
+                return _fail("cc.after_short_page", poll=poll.number, query=_query(prev["query"]))
             if str(prev["max_seq"]) != nxt["query"].get("fraSekvensnummer"):
-                return "failed", (f"poll {poll.number}: after a page ending at sekvensnummer {prev['max_seq']} the "
-                                  f"next call used fraSekvensnummer={nxt['query'].get('fraSekvensnummer')}")
+                return _fail("cc.wrong_next_fra", poll=poll.number, highest=prev["max_seq"],
+                             fra=nxt["query"].get("fraSekvensnummer"))
         if pages and pages[-1]["count"] >= int(pages[-1]["query"]["maksAntall"]) and poll.exit_code == 0:
-            return "failed", (f"poll {poll.number}: stopped after a full page of {pages[-1]['count']} "
-                              f"(the loop continues until a short page)")
+            return _fail("cc.stopped_full_page", poll=poll.number, count=pages[-1]["count"])
     return PASS
 
 
 def page_02(run: ScenarioRun) -> Verdict:
     for t in _lists(run):
         if ("fraSekvensnummer" in t["query"]) != ("maksAntall" in t["query"]):
-            return "failed", f"poll {t['poll']}: sent only one paging parameter: {t['query']}"
+            return _fail("cc.one_paging_param", poll=t["poll"], query=_query(t["query"]))
     return PASS
 
 
@@ -119,32 +128,31 @@ def page_03(run: ScenarioRun) -> Verdict:
     for poll in run.polls[1:]:
         calls = _lists(run, poll.number)
         if not calls:
-            return "failed", f"poll {poll.number}: no list call"
+            return _fail("cc.no_list_call", poll=poll.number)
         fra = calls[0]["query"].get("fraSekvensnummer")
         expected = str((first.state or {}).get("watermark", first.truth_watermark))
         if fra != expected:
-            return "failed", (f"poll {poll.number} started from fraSekvensnummer={fra}, not the stored watermark "
-                              f"{expected}")
+            return _fail("cc.not_from_watermark", poll=poll.number, fra=fra, watermark=expected)
     return PASS
 
 
-def _state_mismatch(poll: Poll) -> str | None:
+def _state_mismatch(poll: Poll) -> Message | None:
     held = {str(t.get("trekkid")): t.get("trekkversjon") for t in (poll.state or {}).get("trekkpaalegg", [])}
     missing = sorted(set(poll.truth) - set(held))
     extra = sorted(set(held) - set(poll.truth))
     stale = sorted(t for t in set(held) & set(poll.truth) if held[t] != poll.truth[t])
     if missing or extra or stale:
-        parts = [f"{len(missing)} missing (e.g. {missing[0]})" if missing else "",
-                 f"{len(extra)} extra (e.g. {extra[0]})" if extra else "",
-                 f"{len(stale)} at the wrong version (e.g. {stale[0]}: {held[stale[0]]} not {poll.truth[stale[0]]})"
-                 if stale else ""]
-        return f"poll {poll.number}: state has " + ", ".join(p for p in parts if p)
+        parts = ([Message("cc.state_missing", {"count": len(missing), "example": missing[0]})] if missing else []) + \
+                ([Message("cc.state_extra", {"count": len(extra), "example": extra[0]})] if extra else []) + \
+                ([Message("cc.state_stale", {"count": len(stale), "example": stale[0], "held": held[stale[0]],
+                                             "truth": poll.truth[stale[0]]})] if stale else [])
+        return Message("cc.state_differs", {"poll": poll.number, "parts": parts})
     return None
 
 
 def state_01(run: ScenarioRun) -> Verdict:
     if not _judged(run):
-        return "skipped", "no state file given (client-judge --state)"
+        return _skip("cc.no_state_given")
     for poll in _judged(run):
         problem = _sync_problem(poll)
         if problem:
@@ -154,15 +162,14 @@ def state_01(run: ScenarioRun) -> Verdict:
 
 def state_02(run: ScenarioRun) -> Verdict:
     if not _judged(run):
-        return "skipped", "no state file given (client-judge --state)"
+        return _skip("cc.no_state_given")
     for poll in _judged(run):
         problem = _state_problem(poll)
         if problem:
             return "failed", problem
         watermark = (poll.state or {}).get("watermark")
         if watermark != poll.truth_watermark:
-            return "failed", f"poll {poll.number}: watermark {watermark}, the highest sekvensnummer delivered is " \
-                             f"{poll.truth_watermark}"
+            return _fail("cc.watermark", poll=poll.number, got=watermark, truth=poll.truth_watermark)
     return PASS
 
 
@@ -170,48 +177,48 @@ def err_01(run: ScenarioRun) -> Verdict:
     calls = _api(run)
     injected = [i for i, t in enumerate(calls) if t.get("injected")]
     if not injected:
-        return "skipped", "no transient error was served"
+        return _skip("cc.no_transient")
     for i in injected:
         error = calls[i]
         if i + 1 >= len(calls):
-            return "failed", f"no retry after the injected {error['injected']} on {error['path']}"
+            return _fail("cc.no_retry", status=error["injected"], path=error["path"])
         retry = calls[i + 1]
         wait = retry["start"] - error["end"]
         retry_after = 1.0 if error["injected"] == 429 else 0.0
         if error["injected"] == 429 and wait < retry_after - RETRY_AFTER_SLACK:
-            return "failed", f"retried {wait:.2f} s after a 429 with Retry-After: 1"
+            return _fail("cc.retry_after_ignored", wait=f"{wait:.2f}")
         if wait < MIN_BACKOFF:
-            return "failed", f"retried {wait * 1000:.0f} ms after a {error['injected']} (no backoff)"
+            return _fail("cc.no_backoff", ms=f"{wait * 1000:.0f}", status=error["injected"])
     streak = longest = 0
     for t in calls:
         streak = streak + 1 if t["status"] in (429, 500, 502, 503, 504) else 0
         longest = max(longest, streak)
     if longest > MAX_RETRIES:
-        return "failed", f"{longest} failing attempts in a row: retries are not bounded"
+        return _fail("cc.unbounded_retries", count=longest)
     problem = _sync_problem(run.polls[-1])
-    return ("failed", f"retried, but the sync did not complete: {problem}") if problem else PASS
+    return _fail("cc.retried_not_synced", problem=problem) if problem else PASS
 
 
 def err_02(run: ScenarioRun) -> Verdict:
     for poll in run.polls:
         calls = _api(run, poll.number)
         if len(calls) > 3:
-            return "failed", f"poll {poll.number}: {len(calls)} API calls after 403 (at most 3)"
+            return _fail("cc.calls_after_403", poll=poll.number, calls=len(calls))
         if not poll.exit_known:
             continue  # polled by hand: the exit code cannot be observed, the call count can
         if poll.exit_code == 0:
-            return "failed", f"poll {poll.number}: exit code 0 although every API call was refused with 403"
+            return _fail("cc.exit_0_after_403", poll=poll.number)
         if poll.exit_code is None:
-            return "failed", f"poll {poll.number}: the command did not stop ({poll.output[-200:]})"
+            return _fail("cc.did_not_stop", poll=poll.number, output=poll.output[-200:])
     return PASS
 
 
 def rob_01(run: ScenarioRun) -> Verdict:
     poll = run.polls[-1]
     if not _judged(run):
-        return "skipped", "no state file given (client-judge --state)"
+        return _skip("cc.no_state_given")
     problem = _sync_problem(poll)
-    return ("failed", f"with unknown fields and absent optional fields: {problem}") if problem else PASS
+    return _fail("cc.unknown_fields_broke", problem=problem) if problem else PASS
 
 
 def ops_01(run: ScenarioRun) -> Verdict:
@@ -220,7 +227,7 @@ def ops_01(run: ScenarioRun) -> Verdict:
     for _, delta in events:
         now += delta
         peak = max(peak, now)
-    return ("failed", f"{peak} API calls were in flight at once (at most 5)") if peak > 5 else PASS
+    return _fail("cc.too_concurrent", peak=peak) if peak > 5 else PASS
 
 
 JUDGES: dict[str, Callable[[ScenarioRun], Verdict]] = {
@@ -228,6 +235,10 @@ JUDGES: dict[str, Callable[[ScenarioRun], Verdict]] = {
     "SBS-PAGE-02": page_02, "SBS-PAGE-03": page_03, "SBS-STATE-01": state_01, "SBS-STATE-02": state_02,
     "SBS-ERR-01": err_01, "SBS-ERR-02": err_02, "SBS-ROB-01": rob_01, "SBS-OPS-01": ops_01,
 }
+
+
+def _query(query: dict[str, Any]) -> str:
+    return "&".join(f"{k}={v}" for k, v in query.items()) or "-"
 
 
 def judge(run: ScenarioRun) -> dict[str, Verdict]:

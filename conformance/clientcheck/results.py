@@ -1,4 +1,8 @@
-"""Client-check results in the same model, files and report as the API checks (profile ``sbs``)."""
+"""Client-check results in the same model, files and report as the API checks (catalogue ``sbs``).
+
+Outcomes go through :mod:`conformance.assemble` like the plugin's, so the same rules hold: a requirement
+judged on no traffic at all is not passed, a scenario cut short by Ctrl-C is ``not_run``.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,17 @@ import uuid
 from pathlib import Path
 
 from conformance import __version__
+from conformance.assemble import Outcome, RunContext, aggregate, build, check_result
 from conformance.clientcheck.judge import judge
 from conformance.clientcheck.runner import ScenarioRun
+from conformance.clientcheck.scenarios import ORG, SCENARIOS, Scenario
 from conformance.evidence import Exchange, Redactor
+from conformance.messages import Message
 from conformance.outputs import WriteReport, write_run
 from conformance.requirements import load_catalogue
-from conformance.results import CheckResult, RunResult, aggregate, verdict
+from conformance.results import RunResult
+
+PREFIXES = ("SBS-",)
 
 
 def exchanges_of(run: ScenarioRun, nodeid: str, first_seq: int) -> list[Exchange]:
@@ -30,44 +39,62 @@ def exchanges_of(run: ScenarioRun, nodeid: str, first_seq: int) -> list[Exchange
     return out
 
 
-def build_result(runs: list[ScenarioRun], lang: str, command: list[str], started: dt.datetime
+def _describe(scenario: Scenario) -> Message:
+    return Message(f"cc.scenario.{scenario.name}")
+
+
+def build_result(runs: list[ScenarioRun], lang: str, command: list[str], started: dt.datetime, *,
+                 interrupted: ScenarioRun | None = None, not_started: tuple[Scenario, ...] = (),
+                 signal_name: str | None = None, run_id: str | None = None
                  ) -> tuple[RunResult, list[Exchange], dict[str, str]]:
-    checks: list[CheckResult] = []
-    links: dict[str, str] = {}
-    exchanges: list[Exchange] = []
+    catalogue = load_catalogue("sbs")
+    checks, links, exchanges = [], {}, []
     for run in runs:
         evidence_id = f"{run.scenario.name}::traffic"
         scenario_exchanges = exchanges_of(run, evidence_id, len(exchanges) + 1)
         exchanges += scenario_exchanges
-        polls = ", ".join(f"poll {p.number}: exit {p.exit_code}" for p in run.polls)
+        polls = [Message("cc.poll_exit", {"poll": p.number, "code": p.exit_code}) for p in run.polls]
         for req, (status, message) in judge(run).items():
-            links[f"{run.scenario.name}::{req}"] = evidence_id
-            checks.append(CheckResult(f"{run.scenario.name}::{req}", f"{run.scenario.name}: {req}", [req], status,
-                                      message, steps=[run.scenario.description, polls],
-                                      exchanges=[e.summary() for e in scenario_exchanges[:200]]))
-    catalogue = load_catalogue("sbs")
-    requirements = aggregate(catalogue, checks, lang, "mock")
-    for r in requirements:
-        if r.status == "not_run":
-            r.reason = "no selected scenario judges this requirement"
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    result = RunResult(
-        run_id=uuid.uuid4().hex[:8], started=started.isoformat(timespec="seconds"), finished=now,
-        verdict=verdict(requirements), lang=lang, tool_version=__version__,
-        target={"kind": "client", "embedded_mock": True, "base_url": runs[0].base_url if runs else None,
-                "token_url": None, "issuer": None, "org": "310702641", "authentication": "client under test",
-                "credential": "key (kid) and certificate chain (x5c) provided", "command": command,
-                "scenarios": [r.scenario.name for r in runs]},
-        spec={"title": "SBS client conformance", "version": "1", "sha256": ""},
-        requirements=requirements, checks=checks,
+            nodeid = f"{run.scenario.name}::{req}"
+            links[nodeid] = evidence_id
+            outcome = Outcome(nodeid, f"{run.scenario.name}: {req}", [req], status, message,
+                              steps=[_describe(run.scenario), *polls], exchanges=[e.summary() for e in
+                                                                                  scenario_exchanges[:200]],
+                              exchange_count=len(scenario_exchanges), calls=len(run.traffic), finished=True)
+            checks.append(check_result(outcome, catalogue, lang, PREFIXES))
+    cut_short = [(interrupted.scenario, Message("cc.scenario_interrupted"))] if interrupted is not None else []
+    for scenario, reason in [*cut_short, *((s, Message("cc.scenario_not_run")) for s in not_started)]:
+        for req in scenario.requirements:
+            checks.append(check_result(Outcome(f"{scenario.name}::{req}", f"{scenario.name}: {req}", [req],
+                                               "not_run", reason, steps=[_describe(scenario)], finished=True),
+                                       catalogue, lang, PREFIXES))
+    requirements = aggregate(catalogue, checks, lang, "mock", not_selected=Message("cc.no_scenario_selected"))
+    first = runs[0] if runs else interrupted
+    from conformance.spec import load_spec
+
+    ctx = RunContext(
+        run_id=run_id or uuid.uuid4().hex[:8], started=started, lang=lang, tool_version=__version__,
+        target={"kind": "client", "embedded_mock": True, "base_url": first.base_url if first else None,
+                "token_url": first.token_url if first else None, "issuer": first.issuer if first else None,
+                "org": ORG, "command": command,
+                "scenarios": [r.scenario.name for r in runs] + ([interrupted.scenario.name] if interrupted else [])},
+        spec=load_spec().identity(),
         environment={"python": platform.python_version(), "platform": platform.platform(), "seed": 1},
         settings={"command": command, "scenarios": [r.scenario.name for r in runs]})
-    return result, exchanges, links
+    interruption = Message("run.stopped_signal", {"signal": "Ctrl-C, SIGINT" if signal_name == "SIGINT"
+                                                  else "SIGTERM"}) if signal_name else None
+    return build(ctx, catalogue, checks, interruption=interruption, interruption_kind=signal_name,
+                 requirements=requirements), exchanges, links
 
 
 def write_client_report(runs: list[ScenarioRun], out: Path, lang: str, command: list[str], started: dt.datetime,
-                        pdf: bool = True) -> tuple[RunResult, WriteReport]:
-    result, exchanges, links = build_result(runs, lang, command, started)
+                        pdf: bool = True, **partial: object) -> tuple[RunResult, WriteReport]:
+    """Build and write the report; ``partial`` (interrupted, not_started, signal_name, run_id) describes a run
+    that was stopped before every scenario ended."""
+    result, exchanges, links = build_result(runs, lang, command, started, **partial)  # type: ignore[arg-type]
     # The evidence of each scenario is its traffic; every check of that scenario links to it.
     report = write_run(result, out, exchanges, redactor=Redactor(), pdf=pdf, links=links)
     return result, report
+
+
+__all__ = ["SCENARIOS", "build_result", "write_client_report"]

@@ -7,6 +7,7 @@ import datetime as dt
 import ipaddress
 import json
 import os
+import signal
 import subprocess
 import tempfile
 import uuid
@@ -21,8 +22,10 @@ from cryptography.x509.oid import NameOID
 
 from conformance import SCOPE
 from conformance.clientcheck.scenarios import ORG, Scenario, truth
+from conformance.errors import ConfigError
 from conformance.maskinporten.certs import certificate_pem, make_test_pki, new_rsa_key, private_key_pem
 from conformance.maskinporten.grant import RegisteredClient
+from conformance.messages import Message
 from conformance.mock.server import serve
 from conformance.mock.state import MockState
 
@@ -34,7 +37,7 @@ class Poll:
     number: int
     exit_code: int | None
     state: dict[str, Any] | None
-    state_error: str | None
+    state_error: Message | None
     output: str
     truth: dict[str, int]
     truth_watermark: int
@@ -48,6 +51,8 @@ class ScenarioRun:
     traffic: list[dict[str, Any]] = field(default_factory=list)
     token_lifetime: int = 120
     base_url: str = ""
+    token_url: str = ""
+    issuer: str = ""
 
 
 def register_vendor_client(state: MockState, folder: Path) -> dict[str, str]:
@@ -107,41 +112,86 @@ def scenario_mock(scenario: Scenario, folder: Path, tls: bool = False,
         yield state, running, env
 
 
-def run_scenario(scenario: Scenario, command: Sequence[str], *, tls: bool = False, timeout: float = 300) -> ScenarioRun:
+def run_scenario(scenario: Scenario, command: Sequence[str], *, tls: bool = False, timeout: float = 300,
+                 run: ScenarioRun | None = None) -> ScenarioRun:
+    """Serve the scenario and run the command once per poll. ``run`` (filled as it goes) lets a caller keep
+    what was observed when the run is interrupted."""
+    run = run or ScenarioRun(scenario)
     with tempfile.TemporaryDirectory(prefix=f"sbs-{scenario.name}-") as tmp:
         folder = Path(tmp)
         state_file = folder / "state.json"
         with scenario_mock(scenario, folder, tls) as (state, running, env):
-            run = ScenarioRun(scenario, base_url=running.base_url, token_lifetime=state.maskinporten.token_lifetime)
-            for number in range(1, scenario.polls + 1):
-                if number > 1 and scenario.between is not None:
-                    scenario.between(state, number)
-                state.poll = number
-                run.polls.append(_poll(number, command, {**env, "SBS_STATE_FILE": str(state_file)}, state_file,
-                                       state, timeout))
-            run.traffic = list(state.traffic or [])
+            run.base_url, run.token_url, run.issuer = running.base_url, running.token_url, running.issuer
+            run.token_lifetime = state.maskinporten.token_lifetime
+            try:
+                for number in range(1, scenario.polls + 1):
+                    if number > 1 and scenario.between is not None:
+                        scenario.between(state, number)
+                    state.poll = number
+                    run.polls.append(_poll(number, command, {**env, "SBS_STATE_FILE": str(state_file)}, state_file,
+                                           state, timeout))
+            finally:
+                run.traffic = list(state.traffic or [])
     return run
+
+
+def _end_group(proc: subprocess.Popen[str], grace: float = 2.0) -> None:
+    """End the command and everything it started (its process group): SIGTERM, then SIGKILL."""
+    if proc.poll() is not None and os.name != "posix":
+        return
+    if os.name == "posix":
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, grace)):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, sig)
+            try:
+                proc.wait(wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # children that outlived the leader
+            os.killpg(proc.pid, signal.SIGKILL)
+    else:  # pragma: no cover (Windows: the group cannot be signalled as a whole)
+        proc.kill()
+        proc.wait(grace)
+
+
+def start_command(command: Sequence[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start the vendor's command in a process group of its own, so that it can be ended as a whole."""
+    extra: dict[str, Any] = {"start_new_session": True} if os.name == "posix" else {
+        "creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+    try:
+        return subprocess.Popen(list(command), env={**os.environ, **env}, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, **extra)
+    except OSError as exc:
+        raise ConfigError(f"cannot start the command {command[0]!r}: {exc.strerror or exc}",
+                          "give the command of your SBS after --, e.g. -- java -jar sbs.jar") from exc
 
 
 def _poll(number: int, command: Sequence[str], env: dict[str, str], state_file: Path, state: MockState,
           timeout: float) -> Poll:
+    proc = start_command(command, env)
     try:
-        proc = subprocess.run(list(command), env={**os.environ, **env}, capture_output=True, text=True,
-                              timeout=timeout)
-        exit_code, output = proc.returncode, (proc.stdout + proc.stderr)[-OUTPUT_TAIL:]
-    except subprocess.TimeoutExpired as exc:
-        exit_code, output = None, f"timed out after {timeout:.0f} s: {str(exc.stdout or '')[-500:]}"
-    except OSError as exc:
-        exit_code, output = None, f"cannot start the command: {exc}"
+        output, _ = proc.communicate(timeout=timeout)
+        exit_code, output = proc.returncode, (output or "")[-OUTPUT_TAIL:]
+    except subprocess.TimeoutExpired:
+        _end_group(proc)
+        output = (proc.stdout.read() if proc.stdout else "") or ""
+        exit_code, output = None, f"timed out after {timeout:.0f} s: {output[-500:]}"
+    except BaseException:  # Ctrl-C, SIGTERM: nothing of the command may outlive the run
+        _end_group(proc)
+        raise
+    finally:
+        if proc.poll() is None or os.name == "posix":
+            _end_group(proc, grace=0.5)  # the leader ended, but something it started may still run
     held, watermark = truth(state)
     data, problem = None, None
     if state_file.exists():
         try:
             data = json.loads(state_file.read_text(encoding="utf-8"))
         except ValueError as exc:
-            problem = f"SBS_STATE_FILE is not JSON: {exc}"
+            problem = Message("cc.state_not_json", {"cause": str(exc)[:120]})
     else:
-        problem = "the command wrote no SBS_STATE_FILE"
+        problem = Message("cc.no_state_file")
     return Poll(number, exit_code, data, problem, output, held, watermark)
 
 
@@ -171,7 +221,7 @@ def replay_truths(scenario: Scenario, polls: int) -> list[tuple[dict[str, int], 
 
 
 def run_from_recording(scenario: Scenario, traffic: list[dict[str, Any]], final_state: dict[str, Any] | None,
-                       state_error: str | None) -> ScenarioRun:
+                       state_error: Message | None) -> ScenarioRun:
     """A ScenarioRun from `mock serve --record` traffic; exit codes are unknown (None) in this mode."""
     numbers = sorted({int(t["poll"]) for t in traffic}) or [1]
     # A sync that ended opened an empty poll: only polls with traffic count.

@@ -2,39 +2,27 @@
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
-from conformance.errors import ConfigError, TargetEnvironmentError
+from conformance.errors import ConfigError, TargetEnvironmentError, TokenResponseError
 from conformance.evidence import Evidence
-from conformance.http import RetryPolicy, send, tls_context
+from conformance.http import CallLimits, RetryPolicy, bounded_client, send
 from conformance.maskinporten.grant import GRANT_TYPE, SigningCredential, build_grant
+from conformance.messages import Message
 
-#: What each Maskinporten code means for the user and what to do about it.
-MP_HINTS: dict[str, str] = {
-    "MP-011": "the grant is malformed: check alg (RS256/384/512), exactly one of kid/x5c, iat/exp as numbers",
-    "MP-012": "the grant's jti was used before: send a fresh UUID per token request",
-    "MP-100": "client not found: check --client-id, and that the client exists in this environment (test vs prod)",
-    "MP-110": "wrong aud: it must be exactly the issuer, e.g. https://test.maskinporten.no/ (with the slash)",
-    "MP-120": "certificate not accepted: expired, or a production certificate used in test (or vice versa)",
-    "MP-121": "the registered key has expired (keys live one year): upload it again to renew",
-    "MP-122": "the certificate's organisation number is not the client owner's",
-    "MP-123": "the x5c header must be a JSON array of base64 DER certificates, signing certificate first",
-    "MP-124": "signature invalid: the private key does not belong to the certificate or kid",
-    "MP-130": "the grant is expired: check the computer's clock (Maskinporten allows 10 s of skew)",
-    "MP-200": "the client lacks the scope: ask Skatteetaten for skatteetaten:trekkpaalegg, add it to the client",
-    "MP-201": "this scope is not allowed for this kind of integration",
-    "MP-250": "the organisation has not been granted access to the scope",
-    "MP-251": "the customer has not delegated the scope to you in Altinn",
-    "MP-301": "authorization_details has an unknown type: use urn:altinn:systemuser",
-    "MP-302": "authorization_details has unknown fields",
-    "MP-303": "no approved system user for that organisation: check --org, the system user request and externalRef",
-}
+#: What each Maskinporten code means for the user and what to do about it: the message id of its hint
+#: (texts in conformance/messages.yaml, in both languages).
+MP_HINTS: dict[str, str] = {code: f"mp.hint.{code.lower().replace('-', '_')}" for code in (
+    "MP-011", "MP-012", "MP-100", "MP-110", "MP-120", "MP-121", "MP-122", "MP-123", "MP-124", "MP-130", "MP-200",
+    "MP-201", "MP-250", "MP-251", "MP-301", "MP-302", "MP-303")}
 _MP_CODE = re.compile(r"MP-[0-9]{3}")
 
 
@@ -46,13 +34,17 @@ class MaskinportenError(ConfigError):
         self.error = error
         self.description = description
         self.mp_code = mp_code
-        hint = MP_HINTS.get(mp_code or "", "")
-        if not hint and "kid" in description.lower():
-            hint = "the kid is not registered on this client: check --kid"
-        if not hint and error == "invalid_altinn_customer_configuration":
-            hint = MP_HINTS["MP-303"]
-        cause = f"Maskinporten refused the token request: {error}{f' {mp_code}' if mp_code else ''}: {description}"
-        super().__init__(cause, hint or "see https://docs.digdir.no/docs/Maskinporten/maskinporten_feilsoking")
+        hint_id = MP_HINTS.get(mp_code or "")
+        if hint_id is None and "kid" in description.lower():
+            hint_id = "mp.hint.kid"
+        if hint_id is None and error == "invalid_altinn_customer_configuration":
+            hint_id = MP_HINTS["MP-303"]
+        hint = Message(hint_id or "mp.hint.other")
+        code = f" {mp_code}" if mp_code else ""
+        cause = f"Maskinporten refused the token request: {error}{code}: {description}"
+        super().__init__(cause, hint.render("en"), Message("mp.refused", {"error": f"{error}{code}",
+                                                                          "description": description}))
+        self.hint_message = hint
 
 
 @dataclass(frozen=True)
@@ -80,7 +72,8 @@ class MaskinportenClient:
     def __init__(self, credential: SigningCredential, *, client_id: str, issuer: str, token_url: str,
                  scopes: Iterable[str], systemuser_org: str | None = None, evidence: Evidence | None = None,
                  http: httpx.Client | None = None, retry: RetryPolicy | None = None,
-                 refresh_margin: float = 10.0, timeout: float = 30.0, verify: bool | str = True) -> None:
+                 refresh_margin: float = 10.0, timeout: float = 30.0, verify: bool | str = True,
+                 limits: CallLimits | None = None) -> None:
         self.credential = credential
         self.client_id = client_id
         self.issuer = issuer
@@ -90,8 +83,8 @@ class MaskinportenClient:
         self.evidence = evidence
         self.retry = retry or RetryPolicy()
         self.refresh_margin = refresh_margin
-        self._http = http or httpx.Client(timeout=timeout, verify=tls_context(verify),
-                                          event_hooks=evidence.event_hooks("token") if evidence else None)
+        self.limits = limits or CallLimits(timeout=timeout)
+        self._http = http or bounded_client(timeout=timeout, verify=verify)
         self._token: Token | None = None
         self._lock = threading.Lock()
         self.grants_sent = 0
@@ -102,7 +95,7 @@ class MaskinportenClient:
         return MaskinportenClient(self.credential, client_id=self.client_id, issuer=self.issuer,
                                   token_url=self.token_url, scopes=scopes or self.scopes,
                                   systemuser_org=systemuser_org, evidence=self.evidence, http=self._http,
-                                  retry=self.retry, refresh_margin=self.refresh_margin)
+                                  retry=self.retry, refresh_margin=self.refresh_margin, limits=self.limits)
 
     def build_grant(self, now: float | None = None) -> str:
         grant = build_grant(self.credential, client_id=self.client_id, issuer=self.issuer, scopes=self.scopes,
@@ -132,27 +125,63 @@ class MaskinportenClient:
         request = self._http.build_request(
             "POST", self.token_url, data={"grant_type": GRANT_TYPE, "assertion": grant},
             headers={"Accept": "application/json"})
-        response = send(self._http, request, self.evidence, self.retry)
+        response = send(self._http, request, self.evidence, self.retry, self.limits, kind="token")
+        where = f"token endpoint {self.token_url} answered HTTP {response.status_code}"
         if response.status_code >= 500:
-            raise TargetEnvironmentError(
-                f"token endpoint {self.token_url} answered HTTP {response.status_code}",
-                "Maskinporten is having problems; try again later")
+            raise TargetEnvironmentError(where, "Maskinporten is having problems; try again later")
         try:
             body = response.json()
         except ValueError as exc:
-            raise TargetEnvironmentError(
-                f"token endpoint {self.token_url} answered HTTP {response.status_code} with a non-JSON body",
-                "check --token-url: it must be the Maskinporten /token URL") from exc
-        if response.status_code != 200 or "access_token" not in body:
+            raise TargetEnvironmentError(f"{where} with a body that is not JSON",
+                                         "check --token-url: it must be the Maskinporten /token URL") from exc
+        if response.status_code != 200:
+            if not isinstance(body, dict) or not isinstance(body.get("error"), str):
+                raise TargetEnvironmentError(f"{where} with a body that is not an OAuth error "
+                                             f"(JSON {_kind(body)})", "check --token-url")
             description = str(body.get("error_description", ""))
             found = _MP_CODE.search(f"{body.get('error_uri', '')} {description}")
-            raise MaskinportenError(response.status_code, str(body.get("error", "unknown_error")), description,
+            raise MaskinportenError(response.status_code, body["error"], description,
                                     found.group(0) if found else None)
+        token = token_from_response(body, self.token_url)
         if self.evidence:
-            self.evidence.redactor.register(body["access_token"], "access_token")
-        return Token(access_token=body["access_token"], token_type=str(body.get("token_type", "")),
-                     expires_in=int(body.get("expires_in", 0)), scope=str(body.get("scope", "")),
-                     obtained_at=time.time(), response=body)
+            self.evidence.redactor.register(token.access_token, "access_token")
+        return token
 
     def close(self) -> None:
         self._http.close()
+
+
+#: Lifetime assumed for caching when a token answer gives no usable ``expires_in`` (TP-AUTH-01 reports it).
+FALLBACK_LIFETIME = 60
+MAX_LIFETIME = 24 * 3600  # no token is cached longer, whatever expires_in says
+
+
+def _kind(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "true/false", type(None): "null"}.get(
+        type(value), "number")
+
+
+def lifetime_of(value: Any) -> int | None:
+    """``expires_in`` as whole seconds when it is a positive, finite number (bool and text are not), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or value <= 0:
+        return None
+    return min(int(value), MAX_LIFETIME)
+
+
+def token_from_response(body: Any, token_url: str) -> Token:
+    """A usable :class:`Token` from a 200 answer, or :class:`TokenResponseError` saying what is unusable.
+    Only ``access_token`` must be right to go on; the rest of the shape is judged by the checks."""
+    if not isinstance(body, Mapping):
+        raise TokenResponseError(f"token endpoint {token_url} answered 200 with a JSON {_kind(body)}, "
+                                 "not a token response object", "check --token-url")
+    access_token = body.get("access_token")
+    if not isinstance(access_token, str) or not access_token.strip():
+        raise TokenResponseError(f"token endpoint {token_url} answered 200 without a usable access_token "
+                                 f"({_kind(access_token) if 'access_token' in body else 'absent'})",
+                                 "the token response must carry access_token as a string")
+    lifetime = lifetime_of(body.get("expires_in"))
+    return Token(access_token=access_token, token_type=str(body.get("token_type") or ""),
+                 expires_in=lifetime or FALLBACK_LIFETIME, scope=str(body.get("scope") or ""),
+                 obtained_at=time.time(), response=dict(body))

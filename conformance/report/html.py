@@ -1,72 +1,93 @@
 """report.html (and the PDF's source): one self-contained page rendered from RunResult.
 
 No external assets and no scripts: a strict Content-Security-Policy is declared in the page, status
-filters are pure CSS (radio buttons), bodies are collapsible ``<details>``. Exchange bodies come from
-``evidence/`` and are inlined only up to a size cap; the rest is linked.
+filters are pure CSS (radio buttons), bodies are collapsible ``<details>`` in the HTML. The PDF is the same
+template with ``pdf=True``: no filter controls, and for every failed, warning or error check its exchanges with
+their bodies printed (cut to a readable length), so the document Skatteetaten receives holds the evidence.
+Links from "Feil og mangler" go to the check inside the document, so they work in the PDF too.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
-from conformance.privacy import Pseudonymiser
+from conformance.messages import Message
 from conformance.report.i18n import labels
-from conformance.results import STATUSES, VERDICT_RULE_EN, VERDICT_RULE_NB, RunResult
+from conformance.results import STATUSES, VERDICT_RULE, RunResult
 
-BODY_CAP = 4_000  # characters of one body shown inline
+BODY_CAP = 4_000  # characters of one body shown inline in the HTML
+PDF_BODY_CAP = 1_500  # ... and in the PDF
 INLINE_EXCHANGES = 15  # exchanges per check with inline bodies; the rest are listed and linked
 PDF_EXCHANGES = 8  # exchanges per check listed in the PDF
+PDF_BODIES = 3  # exchanges per failed/warning/error check whose bodies the PDF prints
+PROBLEM_STATUSES = ("failed", "error", "warning")
 
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("conformance.report", "templates"),
                              autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["pretty"] = _pretty
+    env.filters["css_string"] = css_string
+    env.filters["show"] = show_value
     return env
 
 
-def _pretty(text: str) -> str:
+def _pretty(text: str, cap: int = BODY_CAP) -> str:
     if text[:1] in "[{":
         with contextlib.suppress(ValueError):
             text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    return text if len(text) <= BODY_CAP else text[:BODY_CAP] + f"\n… ({len(text) - BODY_CAP} more characters)"
+    return text if len(text) <= cap else text[:cap] + f"\n… ({len(text) - cap} more characters)"
 
 
-def _bodies(folder: Path | None, result: RunResult, pseudo: Pseudonymiser | None) -> dict[str, list[dict[str, Any]]]:
-    """Per check: the first exchanges' request/response bodies from its evidence file."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    if folder is None:
-        return out
-    pseudo = pseudo or Pseudonymiser()
-    for c in result.checks:
-        path = folder / c.evidence if c.evidence else None
-        if path is None or not path.is_file():
-            continue
-        entries = json.loads(path.read_text(encoding="utf-8"))["log"]["entries"][:INLINE_EXCHANGES]
-        out[c.nodeid] = [{"request": pseudo.text((e["request"].get("postData") or {}).get("text", "")),
-                          "response": pseudo.text(e["response"]["content"].get("text") or "")} for e in entries]
-    return out
+def css_string(value: Any) -> Markup:
+    """A value as the inside of a CSS string in the page's <style> (running header): CSS escapes, not HTML
+    entities (which CSS does not decode), and no way to close the string or the style element."""
+    out = []
+    for ch in str(value or ""):
+        if ch in '"\\<>&' or ord(ch) < 0x20:
+            out.append(f"\\{ord(ch):X} ")
+        else:
+            out.append(ch)
+    return Markup("".join(out))
 
 
-def render_html(result: RunResult, lang: str | None = None, *, folder: Path | None = None,
-                pseudo: Pseudonymiser | None = None, pdf: bool = False) -> str:
+def show_value(value: Any, lang: str = "nb") -> str:
+    """A configuration value as a reader expects it: lists joined, tables as ``key: value``, flags as words."""
+    if isinstance(value, bool):
+        return ("ja" if value else "nei") if lang != "en" else ("yes" if value else "no")
+    if isinstance(value, list | tuple):
+        return ", ".join(show_value(v, lang) for v in value)
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {show_value(v, lang)}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+def render_html(result: RunResult, lang: str | None = None, *, previews: Mapping[str, list[dict[str, Any]]]
+                | None = None, pdf: bool = False) -> str:
     lang = lang or result.lang
     L = labels(lang)
-    problems = [r for r in result.requirements if r.status in ("failed", "error", "warning")]
+    problems = [r for r in result.requirements if r.status in PROBLEM_STATUSES]
+    not_run_required = result.not_run_required
     waived_required = [r for r in result.requirements if r.status == "waived" and r.severity == "required"]
     checks_by_id = {c.nodeid: c for c in result.checks}
+    anchors = {c.nodeid: f"check-{i}" for i, c in enumerate(result.checks, start=1)}
     titles = {r.id: r.title for r in result.requirements}
     return _environment().get_template("report.html.j2").render(
-        r=result, L=L, lang=lang, problems=problems, waived_required=waived_required, checks_by_id=checks_by_id,
-        titles=titles, statuses=STATUSES, bodies={} if pdf else _bodies(folder, result, pseudo), pdf=pdf,
-        pdf_exchanges=PDF_EXCHANGES, verdict_rule=VERDICT_RULE_EN if lang == "en" else VERDICT_RULE_NB)
+        r=result, L=L, lang=lang, problems=problems, not_run_required=not_run_required,
+        waived_required=waived_required, checks_by_id=checks_by_id, anchors=anchors, titles=titles,
+        statuses=STATUSES, previews=previews or {}, pdf=pdf, pdf_exchanges=PDF_EXCHANGES, pdf_bodies=PDF_BODIES,
+        pdf_body_cap=PDF_BODY_CAP, problem_statuses=PROBLEM_STATUSES,
+        verdict_rule=VERDICT_RULE.render(lang), api_title=result.spec.get("title") or "Trekkpålegg API",
+        interruption=result.interruption, Message=Message)
 
 
-def write_html(result: RunResult, path: Path, lang: str | None = None, *, folder: Path | None = None,
-               pseudo: Pseudonymiser | None = None) -> None:
-    path.write_text(render_html(result, lang, folder=folder, pseudo=pseudo), encoding="utf-8")
+def write_html(result: RunResult, path: Path, lang: str | None = None, *,
+               previews: Mapping[str, list[dict[str, Any]]] | None = None) -> None:
+    path.write_text(render_html(result, lang, previews=previews), encoding="utf-8")

@@ -6,7 +6,9 @@ missing, :class:`PdfUnavailable` says how to get it and the HTML report is still
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from conformance.report.html import render_html
 from conformance.results import RunResult
@@ -20,12 +22,13 @@ class PdfUnavailable(Exception):
     pass
 
 
-def write_pdf(result: RunResult, path: Path, lang: str | None = None) -> Path:
+def write_pdf(result: RunResult, path: Path, lang: str | None = None, *,
+              previews: Mapping[str, list[dict[str, Any]]] | None = None) -> Path:
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: WeasyPrint installed, Pango missing
         raise PdfUnavailable(f"PDF not written ({type(exc).__name__}: {str(exc).splitlines()[0][:120]}); "
                              f"to get it: {INSTALL_HINT}") from exc
-    html = render_html(result, lang, pdf=True)
+    html = render_html(result, lang, pdf=True, previews=previews)
     weasyprint.HTML(string=html, base_url=str(path.parent)).write_pdf(path)
     return path

@@ -1,10 +1,15 @@
-"""The requirement catalogue: data, loaded from YAML shipped in the package."""
+"""The requirement catalogue: data, loaded from YAML shipped in the package.
+
+A catalogue names its sources once (``sources: {key: {url, title_nb, title_en}}``, the page titles a reader of
+the report recognises) and each requirement points at one by key.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
+from typing import Any
 
 import yaml
 
@@ -13,15 +18,27 @@ TARGETS = ("mock", "test")
 
 
 @dataclass(frozen=True)
+class Source:
+    url: str
+    title_nb: str
+    title_en: str
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" else self.title_nb
+
+
+@dataclass(frozen=True)
 class Requirement:
     id: str
     title_nb: str
     title_en: str
     severity: str
-    source: str
+    source: str  # URL
     applies_to: tuple[str, ...]
     hint_nb: str = ""
     hint_en: str = ""
+    source_title_nb: str = ""
+    source_title_en: str = ""
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_nb
@@ -29,34 +46,63 @@ class Requirement:
     def hint(self, lang: str) -> str:
         return self.hint_en if lang == "en" else self.hint_nb
 
+    def source_title(self, lang: str) -> str:
+        return self.source_title_en if lang == "en" else self.source_title_nb
+
 
 @dataclass(frozen=True)
 class Catalogue:
     profile: str
     requirements: tuple[Requirement, ...]
     text: str  # the file as shipped, for its digest
+    title_nb: str = ""
+    title_en: str = ""
 
     def get(self, req_id: str) -> Requirement | None:
-        return next((r for r in self.requirements if r.id == req_id), None)
+        return self._by_id.get(req_id)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Requirement]:
+        return {r.id: r for r in self.requirements}
 
     @property
     def ids(self) -> list[str]:
         return [r.id for r in self.requirements]
 
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" else self.title_nb
+
+
+def _source(entry: Any, sources: dict[str, Source], where: str) -> Source:
+    if isinstance(entry, str) and entry in sources:
+        return sources[entry]
+    raise ValueError(f"{where}: source {entry!r} is not one of the catalogue's sources")
+
+
+def parse_catalogue(text: str, name: str) -> Catalogue:
+    """A catalogue from its YAML text; every entry is validated (severity, targets, source)."""
+    data = yaml.safe_load(text)
+    sources = {}
+    for key, s in (data.get("sources") or {}).items():
+        if not isinstance(s, dict) or not str(s.get("url", "")).startswith("https://"):
+            raise ValueError(f"catalogue {name}: source {key} needs an https url and titles")
+        sources[key] = Source(s["url"], s["title_nb"], s["title_en"])
+    reqs = []
+    for entry in data["requirements"]:
+        src = _source(entry["source"], sources, f"catalogue {name} {entry.get('id')}")
+        req = Requirement(entry["id"], entry["title_nb"], entry["title_en"], entry["severity"], src.url,
+                          tuple(entry["applies_to"]), entry.get("hint_nb", ""), entry.get("hint_en", ""),
+                          src.title_nb, src.title_en)
+        if req.severity not in SEVERITIES or not set(req.applies_to) <= set(TARGETS):
+            raise ValueError(f"catalogue {name}: bad entry {req.id}")
+        reqs.append(req)
+    ids = [r.id for r in reqs]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"catalogue {name}: duplicate ids")
+    return Catalogue(data["profile"], tuple(reqs), text, data.get("title_nb", ""), data.get("title_en", ""))
+
 
 @cache
 def load_catalogue(profile: str = "trekkpaalegg") -> Catalogue:
     text = files("conformance.requirements").joinpath(f"{profile}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    reqs = []
-    for entry in data["requirements"]:
-        req = Requirement(entry["id"], entry["title_nb"], entry["title_en"], entry["severity"], entry["source"],
-                          tuple(entry["applies_to"]), entry.get("hint_nb", ""), entry.get("hint_en", ""))
-        if req.severity not in SEVERITIES or not set(req.applies_to) <= set(TARGETS) or not req.source.startswith(
-                "https://"):
-            raise ValueError(f"catalogue {profile}: bad entry {req.id}")
-        reqs.append(req)
-    ids = [r.id for r in reqs]
-    if len(set(ids)) != len(ids):
-        raise ValueError(f"catalogue {profile}: duplicate ids")
-    return Catalogue(data["profile"], tuple(reqs), text)
+    return parse_catalogue(text, profile)

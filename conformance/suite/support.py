@@ -9,35 +9,36 @@ from typing import Any
 import httpx
 
 from conformance.errorcodes import KODE_PATTERN
+from conformance.messages import Message
+from conformance.outcomes import expect
 
 SCHEMATHESIS_CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
                        "response_headers_conformance", "response_schema_conformance")
 
 
-def error_body_problems(response: httpx.Response) -> list[str]:
+def error_body_problems(response: httpx.Response) -> list[Message]:
     """Problems with an error body's shape ``{kode, melding, korrelasjonsid}``; empty when right."""
-    where = f"HTTP {response.status_code} {response.request.method} {response.request.url.path}"
+    where = {"status": response.status_code, "method": response.request.method, "path": response.request.url.path}
     try:
         body = response.json()
     except ValueError:
-        ctype = response.headers.get("content-type", "?")
-        return [f"{where}: error body is not JSON (content-type {ctype})"]
+        return [Message("tp.err.body_not_json", {**where, "content_type": response.headers.get("content-type", "?")})]
     if not isinstance(body, dict):
-        return [f"{where}: error body is {type(body).__name__}, expected an object"]
-    out = []
-    for key in ("kode", "melding", "korrelasjonsid"):
-        if not isinstance(body.get(key), str) or not body.get(key):
-            out.append(f"{where}: error body lacks a non-empty {key}")
+        return [Message("tp.err.body_not_object", {**where, "got": type(body).__name__})]
+    out = [Message("tp.err.body_lacks", {**where, "field": key}) for key in ("kode", "melding", "korrelasjonsid")
+           if not isinstance(body.get(key), str) or not body.get(key)]
     if isinstance(body.get("kode"), str) and not KODE_PATTERN.match(body["kode"]):
-        out.append(f"{where}: kode {body['kode']!r} is not like ABC-123")
+        out.append(Message("tp.err.kode_shape", {**where, "kode": body["kode"]}))
     return out
 
 
 def assert_error(response: httpx.Response, statuses: Sequence[int], what: str) -> None:
-    assert response.status_code in statuses, (
-        f"{what}: expected {' or '.join(map(str, statuses))}, got {response.status_code}")
+    """The situation ``what`` (a message id) must get one of ``statuses`` with a documented error body."""
+    expected = " / ".join(map(str, statuses))
+    expect(response.status_code in statuses, "tp.err.wrong_status", what=Message(what), expected=expected,
+           got=response.status_code)
     problems = error_body_problems(response)
-    assert not problems, f"{what}: " + "; ".join(problems)
+    expect(not problems, "tp.err.in_situation", what=Message(what), problems=problems)
 
 
 def sample(items: Sequence[Any], limit: int) -> list[Any]:

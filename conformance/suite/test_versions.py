@@ -8,13 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conformance.api import ApiError
+from conformance.outcomes import expect, fail, skip
 from conformance.suite.support import assert_error, sample
 
 
 @pytest.mark.requirement("TP-VER-01")
 def test_listed_version_is_retrievable_and_identical(sbs_session, liste, check):
     chosen = sample(liste, sbs_session.settings.max_items)
-    check.step(f"{len(chosen)} of {len(liste)} item(s), {sbs_session.settings.concurrency} at a time")
+    check.step("tp.ver.sampled", chosen=len(chosen), total=len(liste), parallel=sbs_session.settings.concurrency)
 
     def fetch(item):
         try:
@@ -24,44 +25,45 @@ def test_listed_version_is_retrievable_and_identical(sbs_session, liste, check):
 
     with ThreadPoolExecutor(max_workers=sbs_session.settings.concurrency) as pool:
         for item, got in pool.map(fetch, chosen):
-            where = f"trekkid {item['trekkid']} v{item['trekkversjon']}"
-            assert not isinstance(got, ApiError), f"{where}: {got}"
+            if isinstance(got, ApiError):
+                fail("tp.ver.not_retrievable", trekkid=item["trekkid"], versjon=item["trekkversjon"],
+                     cause=got.message)
             differs = sorted(k for k in set(item) | set(got) if item.get(k) != got.get(k))
-            assert not differs, f"{where}: version endpoint differs from the list in {', '.join(differs)}"
+            expect(not differs, "tp.ver.differs", trekkid=item["trekkid"], versjon=item["trekkversjon"],
+                   fields=differs)
 
 
 @pytest.mark.requirement("TP-VER-02")
 def test_earlier_versions_are_consistent(sbs_session, liste, check):
     with_history = [i for i in liste if int(i["trekkversjon"]) > 1]
     if not with_history:
-        pytest.skip("no trekkpålegg with more than one version in the test data")
+        skip("tp.ver.no_history")
     chosen = sample(with_history, sbs_session.settings.max_items)
-    check.step(f"{len(chosen)} trekkpålegg with earlier versions")
+    check.step("tp.ver.with_history", count=len(chosen))
     for latest in chosen:
         tid, n = latest["trekkid"], int(latest["trekkversjon"])
         previous_seq = 0
         for v in range(1, n + 1):
             item = latest if v == n else sbs_session.client.hent_versjon(tid, v)
-            where = f"trekkid {tid} v{v}"
-            assert item.get("trekkid") == tid and item.get("trekkversjon") == v, (
-                f"{where}: got trekkid {item.get('trekkid')} trekkversjon {item.get('trekkversjon')}")
-            assert item.get("saksnummer") == latest.get("saksnummer"), f"{where}: saksnummer differs from v{n}"
+            where = {"trekkid": tid, "versjon": v}
+            expect(item.get("trekkid") == tid and item.get("trekkversjon") == v, "tp.ver.wrong_version", **where,
+                   got_trekkid=item.get("trekkid"), got_versjon=item.get("trekkversjon"))
+            expect(item.get("saksnummer") == latest.get("saksnummer"), "tp.ver.saksnummer", **where, latest=n)
             kid = (item.get("betalingsinformasjon") or {}).get("kidnummer")
-            assert kid == (latest.get("betalingsinformasjon") or {}).get("kidnummer"), f"{where}: kidnummer differs"
-            assert int(item["sekvensnummer"]) > previous_seq, f"{where}: sekvensnummer does not rise with the version"
+            expect(kid == (latest.get("betalingsinformasjon") or {}).get("kidnummer"), "tp.ver.kid", **where)
+            expect(int(item["sekvensnummer"]) > previous_seq, "tp.ver.seq_order", **where)
             previous_seq = int(item["sekvensnummer"])
 
 
 @pytest.mark.requirement("TP-VER-03")
-def test_unknown_trekkid_and_next_version_give_404(sbs_session, maskinporten_token, liste):
+def test_unknown_trekkid_and_next_version_give_404(sbs_session, token, liste):
     unknown = f"sbs-unknown-{uuid.uuid4().hex[:12]}"
-    assert_error(sbs_session.client.request(f"/{unknown}/1"), (404,), "unknown trekkid")
+    assert_error(sbs_session.client.request(f"/{unknown}/1"), (404,), "tp.ver.what_unknown")
     item = liste[0]
     nxt = int(item["trekkversjon"]) + 1
-    assert_error(sbs_session.client.request(f"/{item['trekkid']}/{nxt}"), (404,),
-                 f"trekkid {item['trekkid']} version {nxt} (one above the latest)")
+    assert_error(sbs_session.client.request(f"/{item['trekkid']}/{nxt}"), (404,), "tp.ver.what_next")
 
 
 @pytest.mark.requirement("TP-VER-04")
 def test_non_numeric_version_gives_400_or_404(sbs_session, liste):
-    assert_error(sbs_session.client.request(f"/{liste[0]['trekkid']}/siste"), (400, 404), "non-numeric trekkversjon")
+    assert_error(sbs_session.client.request(f"/{liste[0]['trekkid']}/siste"), (400, 404), "tp.ver.what_non_numeric")
