@@ -20,8 +20,9 @@ from conformance.mock.credentials import ClientCredentials, register_client
 from conformance.mock.server import RunningMock
 
 ROOT = Path(__file__).parent
-# A vendor's example check, run through the plugin by tests/test_plugin.py, not collected directly.
-collect_ignore = ["tests/vendor_example"]
+# Vendors' example checks, run through the plugin by tests/test_plugin.py and tests/test_interrupts.py, not
+# collected directly.
+collect_ignore = ["tests/vendor_example", "tests/interrupt_example"]
 EXAMPLES_FILE = ROOT.parent / "shared" / "reference" / "examples" / "trekkpaalegg-examples.json"
 
 

@@ -46,8 +46,9 @@ NO_CALL = Message("run.no_call")
 def check_result(o: Outcome, catalogue: Catalogue, lang: str, prefixes: Sequence[str],
                  unfinished: Message = NOT_FINISHED) -> CheckResult:
     status, message = o.status, o.message
-    if not o.finished and status not in ("failed", "error", "skipped", "not_run"):
-        status, message = "not_run", unfinished
+    if not o.finished and status not in ("failed", "error"):  # stopped before its end: it showed nothing
+        message = message if status == "not_run" and message is not None else unfinished
+        status = "not_run"
     unknown = [r for r in o.requirements if r.startswith(tuple(prefixes)) and catalogue.get(r) is None]
     if unknown:
         status, message = "error", Message("run.unknown_requirement", {"ids": unknown})

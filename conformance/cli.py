@@ -122,7 +122,22 @@ def _wrapped(text: str, indent: int) -> str:
                          break_on_hyphens=False)
 
 
+@contextlib.contextmanager
+def closed_stdout_tolerated() -> Iterator[None]:
+    """Printing to a pager or ``head`` that already closed is no error of the run: its exit code still counts."""
+    try:
+        yield
+    except BrokenPipeError:
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (Python flushes stdout at exit)
+
+
 def print_summary(result: Any, out: Path, written: Any = None) -> None:
+    with closed_stdout_tolerated():
+        _print_summary(result, out, written)
+
+
+def _print_summary(result: Any, out: Path, written: Any = None) -> None:
     counts = ", ".join(f"{n} {s}" for s, n in result.counts.items() if n)
     print()
     print(f"Verdict: {result.verdict.upper()}  ({counts}; {len(result.checks)} checks)")
@@ -132,17 +147,20 @@ def print_summary(result: Any, out: Path, written: Any = None) -> None:
           f"{target.get('base_url') or ''}{where}")
     cause = (result.error or {}).get("message")
     hidden = 0
+    not_run: dict[str, list[str]] = {}  # reason -> ids: one line per reason, however many were not run
     for req in result.requirements:
-        if req.status in ("failed", "error", "warning", "waived") or (req.status == "not_run"
-                                                                     and req.severity == "required"):
+        if req.status == "not_run" and req.severity == "required":
+            not_run.setdefault(req.reason, []).append(req.id)
+        elif req.status in ("failed", "error", "warning", "waived"):
             first = next((c for c in result.checks if c.nodeid in req.checks and c.status == req.status), None)
             if first is not None and first.message == cause:
                 hidden += 1  # the run's cause is printed once below
                 continue
             detail = first.message if first and first.message else req.reason or (
                 (req.waiver or {}).get("reason", "") if req.status == "waived" else "")
-            label = req.status.upper().replace("_", " ")
-            print(_wrapped(f"  {label:8} {req.id}{': ' + detail if detail else ''}", 11))
+            print(_wrapped(f"  {req.status.upper():8} {req.id}{': ' + detail if detail else ''}", 11))
+    for reason, ids in not_run.items():
+        print(_wrapped(f"  NOT RUN  {', '.join(ids)}{': ' + reason if reason else ''}", 11))
     if hidden:
         print(f"  ERROR    {hidden} requirement(s) could not be checked, see the cause")
     if result.interruption:

@@ -190,6 +190,8 @@ class Evidence:
         self._listed: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
         self._counts: dict[str | None, int] = defaultdict(int)
         self._relied: dict[str, set[int]] = defaultdict(set)
+        self._shown: dict[str, set[int]] = defaultdict(set)  # relied-on exchanges a check lists as its own
+        self._by_seq: dict[int, dict[str, Any]] = {}  # the listed summaries, by seq
         self._in_flight = 0
         self._lock = threading.Lock()
         # Open for the evidence's whole life; closed by close(). Appending: reads never move the write position.
@@ -205,20 +207,31 @@ class Evidence:
             self.current = previous
 
     def for_check(self, nodeid: str | None) -> list[dict[str, Any]]:
-        """Summaries of the check's exchanges (at most :data:`LISTED_PER_CHECK` plus failing ones)."""
+        """Summaries of the exchanges the check made (at most :data:`LISTED_PER_CHECK` plus failing ones) and of
+        those it relied on and judged (a cached list, shared error samples), in call order."""
         with self._lock:
-            return list(self._listed.get(nodeid, ()))
+            own = list(self._listed.get(nodeid, ()))
+            shown = self._shown.get(nodeid or "", set())
+            if not shown:
+                return own
+            seqs = {x["seq"] for x in own}
+            relied = [{**self._by_seq[n], "relied": True} for n in sorted(shown)
+                      if n in self._by_seq and n not in seqs][:LISTED_PER_CHECK]
+        return sorted(own + relied, key=lambda x: x["seq"])
 
     def count_for(self, nodeid: str | None) -> int:
         with self._lock:
             return self._counts.get(nodeid, 0)
 
-    def rely_on(self, seqs: set[int] | range, nodeid: str | None = None) -> None:
-        """Note that a check judged exchanges made earlier (a cached token or list): it did use calls."""
+    def rely_on(self, seqs: set[int] | range, nodeid: str | None = None, show: bool = True) -> None:
+        """Note that a check judged exchanges made earlier (a cached token or list): it did use calls. With
+        ``show`` they are listed with the check (not for checks that judge every call of the run)."""
         target = nodeid or self.current
         if target is not None and seqs:
             with self._lock:
                 self._relied[target].update(seqs)
+                if show:
+                    self._shown[target].update(seqs)
 
     def relied_on(self, nodeid: str) -> int:
         with self._lock:
@@ -263,6 +276,7 @@ class Evidence:
             failing = exchange.status is None or exchange.status >= 400
             if len(listed) < LISTED_PER_CHECK or (failing and len(listed) < 2 * LISTED_PER_CHECK):
                 listed.append(summary)
+                self._by_seq[exchange.seq] = summary
             self._counts[exchange.check] += 1
             self.by_kind[kind] += 1
             if exchange.status is not None:

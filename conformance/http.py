@@ -37,6 +37,7 @@ from conformance.messages import Message
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
+KEEP_STREAMED = 200_000  # bytes of a streamed body kept for the evidence (as much as it keeps of any body)
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -135,7 +136,7 @@ _call = threading.local()  # the deadline (and whether it is the run's) of the c
 def _deadline(limits: CallLimits) -> Iterator[None]:
     previous = getattr(_call, "state", None)
     deadline = limits.call_deadline()
-    _call.state = (deadline, limits.run_deadline is not None and deadline >= limits.run_deadline)
+    _call.state = (deadline, limits.run_deadline is not None and deadline >= limits.run_deadline, limits.timeout)
     try:
         yield
     finally:
@@ -147,13 +148,24 @@ def _remaining(timeout: float | None) -> float | None:
     state = getattr(_call, "state", None)
     if state is None:
         return timeout
-    deadline, is_run_deadline = state
+    deadline, is_run_deadline, seconds = state
     left = deadline - time.monotonic()
     if left <= 0:
         if is_run_deadline:
             raise RunDeadlineReached("the run's --deadline passed during a call", "raise --deadline")
-        raise httpcore.ReadTimeout("the call's deadline (--timeout) passed")
+        raise httpcore.ReadTimeout(f"the call's deadline (--timeout {seconds:g} s) passed")
     return left if timeout is None else min(timeout, left)
+
+
+def _bounded(operation: Callable[[float | None], Any], timeout: float | None) -> Any:
+    """Run a socket operation with the clamped timeout; a timeout caused by the deadline says so."""
+    try:
+        return operation(_remaining(timeout))
+    except (httpcore.ReadTimeout, httpcore.WriteTimeout, httpcore.ConnectTimeout):
+        state = getattr(_call, "state", None)
+        if state is not None and time.monotonic() >= state[0] - 0.01:
+            _remaining(0)  # raises the deadline's own error
+        raise
 
 
 class _DeadlineStream(httpcore.NetworkStream):
@@ -161,10 +173,10 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _remaining(timeout))
+        return _bounded(lambda t: self._inner.read(max_bytes, t), timeout)
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _remaining(timeout))
+        _bounded(lambda t: self._inner.write(buffer, t), timeout)
 
     def close(self) -> None:
         self._inner.close()
@@ -275,8 +287,19 @@ def _sleep(policy: RetryPolicy, seconds: float, limits: CallLimits | None) -> No
     policy.sleep(seconds)
 
 
-def _read_capped(response: httpx.Response, max_body: int) -> None:
-    """Read the (decoded) body into the response, ending the call once it passes ``max_body``."""
+class BodySink(Protocol):
+    """Where a streamed body goes, chunk by chunk; ``reset`` starts over (a retried call sends it again)."""
+
+    def write(self, chunk: bytes) -> None: ...
+
+    def reset(self) -> None: ...
+
+
+def _read_capped(response: httpx.Response, max_body: int, consume: BodySink | None = None,
+                 keep: int = 0) -> None:
+    """Read the (decoded) body into the response, ending the call once it passes ``max_body``. With ``consume``
+    (for a 200 answer) the chunks go there instead, and only the first ``keep`` bytes stay in the response
+    (for the evidence): a long answer is never held in memory."""
     declared = response.headers.get("content-length", "")
     too_large = BodyTooLarge(
         f"the answer to {response.request.method} {response.request.url.path} was larger than --max-body "
@@ -285,29 +308,46 @@ def _read_capped(response: httpx.Response, max_body: int) -> None:
                                        "limit": f"{max_body:,}"}))
     if declared.isdigit() and int(declared) > max_body:
         raise too_large
-    chunks, size = [], 0
+    streamed = consume is not None and response.status_code == 200
+    chunks, size, kept = [], 0, 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > max_body:
             raise too_large
-        chunks.append(chunk)
+        if streamed:
+            if consume is not None:
+                try:
+                    consume.write(chunk)
+                except ValueError as exc:  # the body is not what the sink takes: the caller judges that
+                    response.extensions["sbs_stream_error"] = exc
+                    consume = None
+            if kept < keep:
+                chunks.append(chunk[:keep - kept])
+                kept += len(chunks[-1])
+        else:
+            chunks.append(chunk)
     response._content = b"".join(chunks)  # what Response.read() would set, had it read the same chunks
+    response.extensions["sbs_streamed"] = streamed  # the content is then only the body's beginning
 
 
 def send(client: httpx.Client, request: httpx.Request, evidence: Any = None, policy: RetryPolicy = NO_RETRY,
-         limits: CallLimits | None = None, kind: str = "api") -> httpx.Response:
-    """Send within ``limits`` with retries; every attempt (answered or not) is recorded as evidence."""
+         limits: CallLimits | None = None, kind: str = "api", consume: BodySink | None = None) -> httpx.Response:
+    """Send within ``limits`` with retries; every attempt (answered or not) is recorded as evidence. With
+    ``consume``, the body of a 200 answer is handed over chunk by chunk instead of being kept (the response then
+    holds only its beginning, as much as the evidence keeps)."""
     limits = limits or CallLimits()
     host = request.url.host
     limits.breaker.check(host)
 
     def attempt(n: int) -> httpx.Response:
+        if consume is not None:
+            consume.reset()
         started = evidence.begin() if evidence is not None else time.perf_counter()
         try:
             with _deadline(limits):
                 response = client.send(request, stream=True)
                 try:
-                    _read_capped(response, limits.max_body)
+                    _read_capped(response, limits.max_body, consume, KEEP_STREAMED)
                 finally:
                     response.close()
         except (httpx.TransportError, BodyTooLarge, RunDeadlineReached) as exc:

@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -109,7 +109,7 @@ class _HarWriter:
         self.names = {c.nodeid: f"{i:03d}-{_slug(c.nodeid)}.json" for i, c in enumerate(result.checks, start=1)}
         self.files: dict[str | None, IO[str]] = {}
         self.written: dict[str | None, str] = {}
-        self.previews: dict[str | None, list[dict[str, Any]]] = {}
+        self.previews = _Previews(result)
 
     def add(self, group: str | None, entry: dict[str, Any]) -> None:
         f = self.files.get(group)
@@ -125,14 +125,29 @@ class _HarWriter:
         else:
             f.write(",\n")
         f.write(json.dumps(entry, ensure_ascii=False))
-        shown = self.previews.setdefault(group, [])
-        if len(shown) < PREVIEW_EXCHANGES:
-            shown.append(preview_of(entry))
+        self.previews.offer(entry)
 
     def close(self) -> None:
         for f in self.files.values():
             f.write("\n]}}\n")
             f.close()
+
+
+class _Previews:
+    """The bodies the report shows: those of the first exchanges each check lists (its own and the ones it relied
+    on), kept by seq while the evidence is written or read, so no second pass over the evidence is needed."""
+
+    def __init__(self, result: RunResult) -> None:
+        self.listed = {c.nodeid: [x["seq"] for x in c.exchanges[:PREVIEW_EXCHANGES]] for c in result.checks}
+        self.wanted = {seq for seqs in self.listed.values() for seq in seqs}
+        self.by_seq: dict[int, dict[str, Any]] = {}
+
+    def offer(self, entry: dict[str, Any]) -> None:
+        if entry.get("_seq") in self.wanted:
+            self.by_seq[entry["_seq"]] = preview_of(entry)
+
+    def per_check(self) -> dict[str, list[dict[str, Any]]]:
+        return {nodeid: [self.by_seq[s] for s in seqs if s in self.by_seq] for nodeid, seqs in self.listed.items()}
 
 
 def write_evidence(folder: Path, exchanges: Iterable[Exchange], result: RunResult, pseudo: Pseudonymiser,
@@ -146,13 +161,11 @@ def write_evidence(folder: Path, exchanges: Iterable[Exchange], result: RunResul
             writer.add(e.check, har_entry(e, pseudo))
     finally:
         writer.close()
-    previews = {}
     for check in result.checks:
         group = check.nodeid if check.nodeid in writer.written else (links or {}).get(check.nodeid)
         if group in writer.written:
             check.evidence = writer.written[group]
-            previews[check.nodeid] = writer.previews.get(group, [])
-    return previews
+    return writer.previews.per_check()
 
 
 def map_texts(result: RunResult, text: Callable[[str], str]) -> None:
@@ -187,15 +200,13 @@ def pseudonymised(result: RunResult, pseudo: Pseudonymiser) -> RunResult:
 
 def _previews_from_folder(folder: Path, result: RunResult, pseudo: Pseudonymiser) -> dict[str, list[dict[str, Any]]]:
     """The previews for a re-render (``report <folder>``), from the evidence files."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for c in result.checks:
-        path = folder / c.evidence if c.evidence else None
-        if path is None or not path.is_file():
-            continue
-        entries = json.loads(path.read_text(encoding="utf-8"))["log"]["entries"][:PREVIEW_EXCHANGES]
-        out[c.nodeid] = [{k: pseudo.text(v) if isinstance(v, str) else v for k, v in preview_of(e).items()}
-                         for e in entries]
-    return out
+    previews = _Previews(result)
+    for path in sorted({folder / c.evidence for c in result.checks if c.evidence}):
+        if path.is_file():
+            for entry in json.loads(path.read_text(encoding="utf-8"))["log"]["entries"]:
+                previews.offer(entry)
+    return {k: [{n: pseudo.text(v) if isinstance(v, str) else v for n, v in p.items()} for p in items]
+            for k, items in previews.per_check().items()}
 
 
 def write_renderings(result: RunResult, folder: Path, *, pdf: bool = True, pseudo: Pseudonymiser | None = None,
@@ -298,24 +309,58 @@ def _text_of(path: Path) -> str:
     return path.read_bytes().decode("utf-8", "replace")
 
 
+SCAN_CHUNK = 1 << 20
+
+
+def _chunks_of(path: Path, overlap: int) -> Iterator[str]:
+    """The file's text in pieces of about a megabyte; each piece starts with the end of the one before (at least
+    ``overlap`` characters, and never in the middle of a digit run), so nothing is missed at a boundary."""
+    if path.suffix == ".pdf":
+        yield _text_of(path)  # the PDF's text must be extracted as a whole
+        return
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    carry = ""
+    with path.open("rb") as f:
+        while True:
+            raw = f.read(SCAN_CHUNK)
+            text = carry + decoder.decode(raw, final=not raw)
+            if not raw:
+                if text:
+                    yield text
+                return
+            yield text
+            cut = max(0, len(text) - overlap)
+            while cut > 0 and text[cut - 1].isdigit():
+                cut -= 1
+            carry = text[cut:]
+
+
 def leak_scan(folder: Path, secrets: Mapping[str, str] | Iterable[str], personal: Iterable[str],
               skip_evidence_personal: bool = False) -> list[str]:
     """Files (with what kind was found, never the value) that contain a secret, a JWT-shaped fragment or a
-    personal value. Linear in the output: per file one pass per registered secret (few, and not growing with
-    the data), one regex pass for JWT shapes, and one pass over its digit runs for all personal values."""
+    personal value. Linear in the output and bounded in memory: each file is read in pieces; per piece one pass per
+    registered secret (few, and not growing with the data), one regex pass for JWT shapes, and one pass over its
+    digit runs for all personal values at once."""
     labels = dict(secrets) if isinstance(secrets, Mapping) else dict.fromkeys(secrets, "secret")
     labels = {s: label for s, label in labels.items() if len(s) >= 8}
     personal_set = {p for p in personal if len(p) >= 9}
+    overlap = max((len(s) for s in labels), default=0) + 64
     found = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        text = _text_of(path)
         rel = path.relative_to(folder).as_posix()
-        kinds = sorted({label for s, label in labels.items() if s in text})
+        check_personal = bool(personal_set) and not (rel.startswith(f"{EVIDENCE_DIR}/") and skip_evidence_personal)
+        kinds: set[str] = set()
+        jwt_shaped = personal_hit = False
+        for text in _chunks_of(path, overlap):
+            kinds |= {label for s, label in labels.items() if s in text}
+            jwt_shaped = jwt_shaped or JWT_FRAGMENT.search(text) is not None
+            personal_hit = personal_hit or (check_personal and not digit_runs(text).isdisjoint(personal_set))
         if kinds:
-            found.append(f"{rel}: a registered secret ({', '.join(kinds)})")
-        if JWT_FRAGMENT.search(text):
+            found.append(f"{rel}: a registered secret ({', '.join(sorted(kinds))})")
+        if jwt_shaped:
             found.append(f"{rel}: a JWT-shaped value (token or part of one)")
-        in_evidence = rel.startswith(f"{EVIDENCE_DIR}/")
-        if not (in_evidence and skip_evidence_personal) and personal_set and digit_runs(text) & personal_set:
+        if personal_hit:
             found.append(f"{rel}: a personal number (fødselsnummer, kontonummer or KID)")
     return found

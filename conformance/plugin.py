@@ -200,6 +200,7 @@ class ConformanceRun:
         self.interrupted: str | None = None  # "SIGINT" or "SIGTERM"
         self.progress: Any = None
         self.prepared: Any = None
+        self.started: set[str] = set()  # checks that began (their outcome may never arrive)
 
     @property
     def active(self) -> bool:
@@ -227,6 +228,9 @@ class ConformanceRun:
 
             reporter = self.config.pluginmanager.get_plugin("terminalreporter")
             self.progress = Progress(reporter, self.selected, self.prepared)
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self.started.add(nodeid)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = next((v for k, v in report.user_properties if k == USER_PROPERTY), None)
@@ -263,6 +267,9 @@ class ConformanceRun:
             return
         if exitstatus == pytest.ExitCode.INTERRUPTED:
             self.interrupted = self.interrupted or "SIGINT"
+            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+            if self.config.stash.get(CLI_KEY, False) and reporter is not None:
+                reporter._report_keyboardinterrupt = lambda: None  # the CLI says it stopped, without a traceback
         state = _state(self.config)
         try:
             self.result = self.build_result(state.session)
@@ -288,8 +295,9 @@ class ConformanceRun:
         checks = []
         for nodeid, ids in self.selected.items():
             outcome = self.outcomes.get(nodeid)
-            if outcome is None:  # never started (interrupted) or never reported
-                outcome = Outcome(nodeid, nodeid.split("::")[-1], ids, message=not_started)
+            if outcome is None:  # no report came: it never started, or was stopped in its setup
+                outcome = Outcome(nodeid, nodeid.split("::")[-1], ids,
+                                  message=unfinished if nodeid in self.started else not_started)
             checks.append(check_result(outcome, catalogue, lang, CATALOGUE_PREFIXES, unfinished))
         merged_from: list[str] = []
         previous = prepared.previous

@@ -103,7 +103,9 @@ def prepare(settings: Settings, *, seeded_orgs: dict[str, str] | None = None) ->
 
     started = dt.datetime.now(dt.UTC)
     run_id = uuid.uuid4().hex[:8]
-    out = writable_folder(settings.out or default_out(started, run_id))
+    out = settings.out or default_out(started, run_id)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        writable_folder(out)  # says what is wrong with it, before anything else is loaded
     if settings.embedded_mock and seeded_orgs is not None:
         for option, org in (("--org", settings.org), ("--empty-org", settings.empty_org)):
             if org and org not in seeded_orgs:
@@ -122,4 +124,5 @@ def prepare(settings: Settings, *, seeded_orgs: dict[str, str] | None = None) ->
         load_private_key(settings.sign_key)  # a signing key that is no key fails now, not after the run
     previous = _results(settings.rerun_failed, "--rerun-failed") if settings.rerun_failed else None
     baseline = _results(settings.baseline, "--baseline") if settings.baseline else None
+    writable_folder(out)  # last: a run refused for another reason leaves no folder behind
     return Prepared(settings, run_id, started, out, spec, credential, waivers, previous, baseline)

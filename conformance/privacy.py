@@ -33,8 +33,9 @@ class Pseudonymiser:
         self._salt = salt or os.urandom(16)
         self.enabled = enabled
         self.key_kinds = dict(key_kinds or KEY_KINDS)
-        self._known: dict[str, str] = {}  # raw value -> pseudonym
-        self._digit_values: dict[str, str] = {}  # the all-digit values long enough for free text
+        # raw value -> kind; pseudonyms are computed when used, so that a large run's values cost little memory
+        self._known: dict[str, str] = {}
+        self._free_text: set[str] = set()  # the all-digit values long enough to be replaced in free text
         self._other_values: dict[str, str] = {}  # learned values with other characters (rare)
 
     def pseudonym(self, kind: str, value: str) -> str:
@@ -44,10 +45,13 @@ class Pseudonymiser:
     def _remember(self, kind: str, value: str) -> str:
         known = self._known.get(value)
         if known is None:
-            known = self._known[value] = self.pseudonym(kind, value)
+            known = self._known[value] = kind
             if len(value) >= MIN_LEARNED:
-                (self._digit_values if value.isdigit() else self._other_values)[value] = known
-        return known
+                if value.isdigit():
+                    self._free_text.add(value)
+                else:
+                    self._other_values[value] = self.pseudonym(kind, value)
+        return self.pseudonym(known, value)
 
     def learn(self, value: Any) -> None:
         """Remember personal values found under known keys in a parsed document (JSON or XML)."""
@@ -82,9 +86,8 @@ class Pseudonymiser:
 
     def _digits(self, m: re.Match[str]) -> str:
         digits = m.group(0)
-        known = self._digit_values.get(digits)
-        if known is not None:
-            return known
+        if digits in self._free_text:
+            return self.pseudonym(self._known[digits], digits)
         if len(digits) == 11 and _standalone(m):  # by pattern only a number of its own, not part of an id or hash
             if fnr_ok(digits):
                 return self._remember("fnr", digits)

@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from conformance.api import TrekkpaaleggClient
+from conformance.api.liste import Liste
 from conformance.errors import TargetEnvironmentError
 from conformance.evidence import Evidence
 from conformance.http import CallLimits, RetryPolicy, bounded_client, send
@@ -120,7 +121,7 @@ class TargetSession:
         return self.maskinporten(systemuser_org=s.org if s.systemuser else None)
 
     def token(self) -> Token:
-        return self._cached(self._token, self.main_maskinporten.token)
+        return self._cached(self._token, self.main_maskinporten.token, show=False)
 
     def api(self, token: Any = None) -> TrekkpaaleggClient:
         """An API client; ``token`` is a callable giving the bearer token (default: the main token)."""
@@ -157,11 +158,14 @@ class TargetSession:
         except ValueError:
             return None
 
-    def liste(self) -> list[dict[str, Any]]:
-        """The unpaged list of the target organisation, fetched once."""
-        def fetch() -> list[dict[str, Any]]:
+    def liste(self) -> Liste:
+        """The unpaged list of the target organisation, fetched once and held in bounded memory (items on
+        disk, read back one at a time)."""
+        def fetch() -> Liste:
             self.token()
-            return self.client.hent_alle()
+            liste = self.client.les_alle()
+            self._stack.callback(liste.close)
+            return liste
         return self._cached(self._list, fetch)
 
     def once(self, key: str, make: Any) -> Any:
@@ -169,8 +173,9 @@ class TargetSession:
         for it relies on its calls."""
         return self._cached(self._once.setdefault(key, _Cached()), make)
 
-    def _cached(self, store: _Cached, make: Any) -> Any:
-        """``make()`` once (its error too); every caller is noted as relying on the calls it made."""
+    def _cached(self, store: _Cached, make: Any, show: bool = True) -> Any:
+        """``make()`` once (its error too); every caller is noted as relying on the calls it made (and, with
+        ``show``, lists them with its own)."""
         if not store.done:
             before = self.evidence.last_seq
             try:
@@ -179,7 +184,7 @@ class TargetSession:
                 store.error = exc
             store.seqs = range(before + 1, self.evidence.last_seq + 1)
             store.done = True
-        self.evidence.rely_on(store.seqs)
+        self.evidence.rely_on(store.seqs, show=show)
         if store.error is not None:
             raise store.error
         return store.value

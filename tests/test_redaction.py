@@ -96,3 +96,69 @@ def test_secrets_in_steps_and_warnings_are_redacted(tmp_path):
     result.checks[0].warnings = [f"saw {PLAIN_SECRET}"]
     report = write_run(result, tmp_path, evidence.exchanges, redactor=evidence.redactor, pdf=False)
     assert report.leaks == [] and PLAIN_SECRET not in (tmp_path / "results.json").read_text()
+
+
+def test_a_jwt_cut_in_half_is_redacted_and_caught_by_the_leak_scan(tmp_path):
+    """A truncated token answer: the JSON does not parse, the registered token does not match whole, yet no piece
+    of the token may reach an output; and a piece that did would be found."""
+    import httpx
+
+    from conformance.evidence import Evidence
+    from conformance.http import send
+
+    cut = '{"access_token": "' + TOKEN[:40]  # the answer ends in the middle of the payload
+    evidence = Evidence()
+    evidence.redactor.register(TOKEN, "access_token")
+    client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, text=cut)))
+    with evidence.check("t::c"):
+        send(client, client.build_request("POST", "https://mp.example/token"), evidence, kind="token")
+    [exchange] = evidence.exchanges
+    assert TOKEN[:20] not in exchange.response_body and "[REDACTED:jwt]" in exchange.response_body
+    header_only = TOKEN.split(".")[0]
+    assert "eyJ" not in evidence.redactor.text(f"x {header_only} y")
+    (tmp_path / "report.html").write_text(f"<p>{header_only}</p>")
+    found = leak_scan(tmp_path, {}, [])
+    assert found == ["report.html: a JWT-shaped value (token or part of one)"]
+
+
+def test_an_id_that_contains_a_valid_looking_number_is_not_pseudonymised(tmp_path):
+    """A korrelasjonsid (UUID) with an 11-digit run that passes the kontonummer check: it is an id, not a
+    personal number; it must stay as it is (support needs it) and must not be reported as a leak."""
+    from conformance.privacy import Pseudonymiser
+
+    pseudo = Pseudonymiser()
+    uuid_like = "0f9c1095-3663-49f3-a433-57431756457f"
+    assert pseudo.text(f"korrelasjonsid {uuid_like}") == f"korrelasjonsid {uuid_like}"
+    assert pseudo.raw_values == []  # nothing was learned from the id
+    (tmp_path / "results.json").write_text(f'{{"korrelasjonsid": "{uuid_like}"}}')
+    assert leak_scan(tmp_path, {}, pseudo.raw_values) == []
+    assert Pseudonymiser().text("konto 57431756457.").startswith("konto konto-")  # standalone, it is one
+
+
+def test_the_leak_scan_finds_values_across_its_chunk_boundaries(tmp_path, monkeypatch):
+    import conformance.outputs as outputs
+
+    monkeypatch.setattr(outputs, "SCAN_CHUNK", 64)
+    for offset in range(0, 70, 7):  # the value at every position around the first boundary
+        (tmp_path / "evidence.txt").write_text("x" * offset + f" {FNR} " + "y" * 200 + f" {PLAIN_SECRET} ")
+        found = leak_scan(tmp_path, {PLAIN_SECRET: "access_token"}, [FNR])
+        assert len(found) == 2, (offset, found)
+
+
+def test_pseudonyms_replace_whole_numbers_only_as_the_regex_did():
+    """The digit-run lookup gives what one look-behind regex per value gave, on random texts."""
+    import random
+    import re
+
+    from conformance.privacy import Pseudonymiser
+
+    pseudo = Pseudonymiser(salt=b"s" * 16)
+    values = ["12345678901", "70213997155", "6487719756", "123456"]
+    pseudo.learn([{"kidnummer": v} for v in values])
+    rng = random.Random(7)
+    for _ in range(300):
+        text = "".join(rng.choice(["a", " ", "1", "-", *values]) for _ in range(12))
+        expected = text
+        for raw in sorted(values, key=len, reverse=True):
+            expected = re.sub(rf"(?<![0-9]){re.escape(raw)}(?![0-9])", pseudo.pseudonym("kid", raw), expected)
+        assert pseudo.text(text) == expected, text

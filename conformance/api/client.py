@@ -17,9 +17,11 @@ from typing import Any
 import httpx
 
 from conformance import API_BASE_PATH
+from conformance.api.liste import Liste
 from conformance.api.wire import KeepAliveWire, WireResponse
 from conformance.evidence import Evidence
-from conformance.http import CallLimits, RetryPolicy, bounded_client, send, with_retries
+from conformance.http import BodySink, CallLimits, RetryPolicy, bounded_client, send, with_retries
+from conformance.itemstream import MalformedArray
 from conformance.messages import Message
 
 Trekkpaalegg = dict[str, Any]
@@ -134,9 +136,10 @@ class TrekkpaaleggClient(TrekkpaaleggOperations):
 
     # -- raw access, for checks that send unusual requests --------------------------------------
     def request(self, path: str = "", *, params: Mapping[str, Any] | None = None,
-                headers: Mapping[str, str] | None = None, token: str | bool | None = True) -> httpx.Response:
+                headers: Mapping[str, str] | None = None, token: str | bool | None = True,
+                consume: BodySink | None = None) -> httpx.Response:
         """GET ``API_BASE_PATH + path``. ``token=True`` uses the client's token, a string that token,
-        ``None``/``False`` sends no Authorization header."""
+        ``None``/``False`` sends no Authorization header. ``consume`` takes a 200 answer's body as it comes."""
         merged = {"Accept": "application/json"}
         if token is True and self.token is not None:
             merged["Authorization"] = f"Bearer {self.token()}"
@@ -145,7 +148,29 @@ class TrekkpaaleggClient(TrekkpaaleggOperations):
         merged.update(headers or {})
         request = self._http.build_request("GET", f"{self.base_url}{API_BASE_PATH}{path}", params=params,
                                            headers=merged)
-        return send(self._http, request, self.evidence, self.retry, self.limits)
+        return send(self._http, request, self.evidence, self.retry, self.limits, consume=consume)
+
+    def les_alle(self) -> Liste:
+        """The unpaged list streamed into a :class:`Liste`: any length in bounded memory. ApiError for an answer
+        other than 200, UnexpectedBody for a body that is not a JSON array."""
+        liste = Liste()
+        response = self.request(consume=liste)
+        if response.status_code != 200:
+            liste.close()
+            raise ApiError(response)
+        liste.status, liste.content_type = 200, response.headers.get("content-type", "")
+        try:
+            problem = response.extensions.get("sbs_stream_error")
+            if problem is not None:
+                raise problem
+            liste.finish()
+        except MalformedArray as exc:
+            liste.close()
+            if exc.code == "not_array":
+                raise UnexpectedBody(Message("api.list_not_array", {"got": exc.kind})) from exc
+            raise UnexpectedBody(Message(f"api.list_{exc.code}", {"content_type": liste.content_type,
+                                                                   "reason": str(exc)})) from exc
+        return liste
 
     def _get(self, path: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
         return self.request(path, params=params)

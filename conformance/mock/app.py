@@ -8,10 +8,12 @@ Order of evaluation for API calls (the same for both operations): token (401), s
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import time
 import urllib.parse
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import jwt
@@ -19,7 +21,7 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse as _StarletteJSONResponse
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from conformance import API_BASE_PATH, SCOPE
@@ -32,6 +34,8 @@ from conformance.mock.state import OTHER_ORG, MockState
 from conformance.spec import SPEC_MEDIA_TYPE, bundled_spec_text
 
 _DIGITS = re.compile(r"^[0-9]+$")
+STREAM_ABOVE = 1000  # answers with more items than this are streamed
+STREAM_BATCH = 500
 _FIXED_KORRELASJONSID = "00000000-0000-0000-0000-000000000000"
 
 
@@ -133,7 +137,10 @@ def create_app(state: MockState) -> Any:
         return JSONResponse(mp.metadata(state.origin))
 
     async def jwk(request: Request) -> Response:
-        return JSONResponse(mp.jwks(foreign_key))
+        jwks = mp.jwks(foreign_key)
+        if faults.on("jwks-malformed"):  # a key PyJWT cannot load: the modulus is not base64url
+            jwks = {"keys": [{**jwks["keys"][0], "n": "!!not-base64url!!"}]}
+        return JSONResponse(jwks)
 
     async def token(request: Request) -> Response:
         form = urllib.parse.parse_qs((await request.body()).decode("utf-8", "replace"))
@@ -226,10 +233,14 @@ def create_app(state: MockState) -> Any:
                 return JSONResponse([])
             if not state.enter(org):
                 raise _Reject(429, ec.UNEXPECTED)
+            streamed = False
             try:
-                return handler(request, org)
+                response = handler(request, org)
+                streamed = isinstance(response, StreamingResponse)  # it leaves when the stream ends
+                return response
             finally:
-                state.leave(org)
+                if not streamed:
+                    state.leave(org)
         except _Reject as rej:
             return error(rej.status, rej.number)
 
@@ -254,6 +265,15 @@ def create_app(state: MockState) -> Any:
             fra -= 1
         if faults.on("ignore-maks-antall"):
             maks = None
+        media_type = "text/plain" if faults.on("list-text-plain") else "application/json"
+        notes = _notes(request)
+        size = store.count_above(fra) if maks is None else min(maks, store.count_above(fra))
+        if size > STREAM_ABOVE and not faults.on("all-versions-in-list") and not faults.on("unordered-pages"):
+            # A long answer is built and sent a batch at a time: the mock's memory does not grow with it.
+            if faults.on("short-page-before-end") and maks is not None and size == maks:
+                size -= 1
+            items = itertools.islice(store.iter_latest(fra, maks), size)
+            return StreamingResponse(_stream(items, org, maks, notes), media_type=media_type)
         if faults.on("all-versions-in-list"):
             every = sorted((v for i in store.latest() for n in range(1, i["trekkversjon"] + 1)
                             if (v := store.version(i["trekkid"], n)) is not None), key=lambda v: v["sekvensnummer"])
@@ -265,13 +285,26 @@ def create_app(state: MockState) -> Any:
         if faults.on("unordered-pages"):
             items.reverse()
         body = [present(i, org) for i in items]
-        notes = _notes(request)
         notes["count"] = len(body)
         notes["short"] = maks is None or len(body) < maks
         notes["max_seq"] = max((int(i["sekvensnummer"]) for i in body), default=None)
-        if faults.on("list-text-plain"):
-            return JSONResponse(body, media_type="text/plain")
-        return JSONResponse(body)
+        return JSONResponse(body, media_type=media_type)
+
+    def _stream(items: Iterator[dict[str, Any]], org: str, maks: int | None, notes: dict[str, Any]
+                ) -> Iterator[bytes]:
+        count, max_seq, first = 0, None, True
+        try:
+            yield b"["
+            for batch in iter(lambda: list(itertools.islice(items, STREAM_BATCH)), []):
+                body = orjson.dumps([present(i, org) for i in batch])
+                count += len(batch)
+                max_seq = max(max_seq or 0, *(int(i["sekvensnummer"]) for i in batch))
+                yield (b"" if first else b",") + body[1:-1]
+                first = False
+            yield b"]"
+        finally:
+            notes.update(count=count, short=maks is None or count < maks, max_seq=max_seq)
+            state.leave(org)
 
     def version_handler(request: Request, org: str) -> Response:
         trekkid = request.path_params["trekkid"]

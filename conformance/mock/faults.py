@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 FAULTS: dict[str, tuple[str, str]] = {
     "token-response-incomplete": ("TP-AUTH-01", "token response without expires_in and scope"),
     "jwks-wrong-key": ("TP-AUTH-02", "publishes a key at /jwk that did not sign the tokens"),
+    "jwks-malformed": ("TP-AUTH-02", "publishes a JWKS whose only key cannot be loaded (modulus not base64url)"),
     "accept-missing-token": ("TP-AUTH-03", "serves data to requests without a token"),
     "accept-invalid-signature": ("TP-AUTH-04", "does not verify the token signature"),
     "ignore-scope": ("TP-AUTH-05", "does not check the token's scope"),

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import random
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from importlib.resources import files
 from typing import Any, Protocol
 
@@ -31,6 +31,14 @@ class Store(Protocol):
 
     def latest(self, fra: int | None = None, maks: int | None = None) -> list[Item]:
         """Latest version per trekkid with sekvensnummer > fra, ascending, at most maks."""
+        ...
+
+    def iter_latest(self, fra: int | None = None, maks: int | None = None) -> Iterator[Item]:
+        """The same, built one item at a time (a long answer is streamed, never held whole)."""
+        ...
+
+    def count_above(self, fra: int | None) -> int:
+        """How many latest versions have sekvensnummer > fra."""
         ...
 
     def version(self, trekkid: str, trekkversjon: int) -> Item | None: ...
@@ -73,9 +81,15 @@ class MemoryStore:
         return item
 
     def latest(self, fra: int | None = None, maks: int | None = None) -> list[Item]:
+        return list(self.iter_latest(fra, maks))
+
+    def iter_latest(self, fra: int | None = None, maks: int | None = None) -> Iterator[Item]:
         start = bisect.bisect_right(self._seqs, fra) if fra is not None else 0
         end = len(self._ids) if maks is None else min(len(self._ids), start + maks)
-        return [copy.deepcopy(self._versions[t][-1]) for t in self._ids[start:end]]
+        return (copy.deepcopy(self._versions[t][-1]) for t in self._ids[start:end])
+
+    def count_above(self, fra: int | None) -> int:
+        return len(self._ids) - (bisect.bisect_right(self._seqs, fra) if fra is not None else 0)
 
     def version(self, trekkid: str, trekkversjon: int) -> Item | None:
         versions = self._versions.get(trekkid, [])
@@ -148,9 +162,15 @@ class GeneratedStore:
         return self.n
 
     def latest(self, fra: int | None = None, maks: int | None = None) -> list[Item]:
+        return list(self.iter_latest(fra, maks))
+
+    def iter_latest(self, fra: int | None = None, maks: int | None = None) -> Iterator[Item]:
         start = bisect.bisect_right(self._sorted_seqs, fra) if fra is not None else 0
         end = self.n if maks is None else min(self.n, start + maks)
-        return [self._item(i, self._nversions[i]) for i in self._order[start:end]]
+        return (self._item(i, self._nversions[i]) for i in self._order[start:end])
+
+    def count_above(self, fra: int | None) -> int:
+        return self.n - (bisect.bisect_right(self._sorted_seqs, fra) if fra is not None else 0)
 
     def _index(self, trekkid: str) -> int | None:
         if not trekkid.isdigit():

@@ -16,6 +16,7 @@ LABELS: dict[str, dict[str, str]] = {
     "incomplete": {"nb": "Ufullstendig", "en": "Incomplete"},
     "interruption": {"nb": "Kjøringen ble ikke fullført", "en": "The run did not complete"},
     "not_run_required": {"nb": "Påkrevde krav som ikke ble kjørt", "en": "Required requirements not run"},
+    "relied": {"nb": "delt kall", "en": "shared call"},
     "see_check": {"nb": "se kontrollen", "en": "see the check"},
     "evidence_file": {"nb": "bevisfil", "en": "evidence file"},
     "exchange_count": {"nb": "kall i alt", "en": "calls in all"},

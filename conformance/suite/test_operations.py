@@ -16,7 +16,7 @@ from conformance.settings import MAX_CONCURRENCY
 def test_latency_per_operation(evidence, check):
     if not any(evidence.latencies.values()):
         skip("tp.ops.no_responses")
-    evidence.rely_on(range(1, evidence.last_seq + 1))  # it judges every call of the run
+    evidence.rely_on(range(1, evidence.last_seq + 1), show=False)  # it judges every call of the run
     for op, values in sorted(evidence.latencies.items()):
         ordered = sorted(values)
         p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -29,7 +29,7 @@ def test_latency_per_operation(evidence, check):
 def test_suite_stays_within_concurrency_limit(evidence, check):
     if not evidence.by_kind.get("api"):
         raise CheckNotRun(Message("tp.ops.no_api_calls"))
-    evidence.rely_on(range(1, evidence.last_seq + 1))
+    evidence.rely_on(range(1, evidence.last_seq + 1), show=False)
     check.step("tp.ops.in_flight", peak=evidence.max_in_flight)
     expect(evidence.max_in_flight <= MAX_CONCURRENCY, "tp.ops.too_many", peak=evidence.max_in_flight,
            limit=MAX_CONCURRENCY)

@@ -35,10 +35,10 @@ def test_listed_version_is_retrievable_and_identical(sbs_session, liste, check):
 
 @pytest.mark.requirement("TP-VER-02")
 def test_earlier_versions_are_consistent(sbs_session, liste, check):
-    with_history = [i for i in liste if int(i["trekkversjon"]) > 1]
+    with_history = liste.where_version_above(1)
     if not with_history:
         skip("tp.ver.no_history")
-    chosen = sample(with_history, sbs_session.settings.max_items)
+    chosen = liste.at(sample(with_history, sbs_session.settings.max_items))
     check.step("tp.ver.with_history", count=len(chosen))
     for latest in chosen:
         tid, n = latest["trekkid"], int(latest["trekkversjon"])

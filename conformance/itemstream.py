@@ -1,0 +1,154 @@
+"""A JSON array received in chunks and kept on disk, one item per line: a list of any length in bounded memory.
+
+:class:`JsonArraySpool` is a :class:`~conformance.http.BodySink`: it splits the array into its items as the
+bytes arrive (the standard library's C decoder finds each item's end), writes each item compactly to a spool
+file, and remembers where it starts. Items are then read back one at a time, in order or by index; memory
+holds eight bytes per item plus the item being decoded.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import tempfile
+import threading
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any, overload
+
+import orjson
+
+MAX_ITEM_CHARS = 4 * 1024 * 1024  # one item of a list larger than this is refused (or it is malformed)
+_WHITESPACE = " \t\r\n"
+_KINDS = {"{": "object", '"': "string", "t": "true/false", "f": "true/false", "n": "null"}
+
+
+class MalformedArray(ValueError):
+    """The body is not a JSON array of items (not JSON, another JSON value, or broken in the middle)."""
+
+    def __init__(self, code: str, reason: str, kind: str | None = None) -> None:
+        super().__init__(reason)
+        self.code = code  # not_utf8, not_json, not_array, empty, unclosed, trailing, separator, item
+        self.kind = kind  # the JSON kind of the top-level value when it is not an array
+
+
+class JsonArraySpool(Sequence[Any]):
+    def __init__(self, on_item: Callable[[Any], None] | None = None) -> None:
+        self.on_item = on_item
+        # Open for the spool's whole life; closed by close().
+        self._file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+b")  # noqa: SIM115
+        self._lock = threading.Lock()
+        self._decoder = json.JSONDecoder()
+        self.reset()
+
+    # -- receiving ----------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        self._text_decoder = codecs.getincrementaldecoder("utf-8")()
+        self._buffer = ""
+        self._state = "start"  # start -> items -> after -> ... -> done
+        self._offsets = array("q")
+        self._end = 0
+        self._file.seek(0)
+        self._file.truncate()
+
+    def write(self, chunk: bytes) -> None:
+        try:
+            self._buffer += self._text_decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            raise MalformedArray("not_utf8", f"the body is not UTF-8 text ({exc.reason})") from exc
+        self._drain(final=False)
+
+    def finish(self) -> None:
+        """The body ended: it must have been one complete JSON array."""
+        try:
+            self._buffer += self._text_decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise MalformedArray("not_utf8", f"the body is not UTF-8 text ({exc.reason})") from exc
+        self._drain(final=True)
+        if self._state == "start":
+            raise MalformedArray("empty", "the body is empty, not a JSON array")
+        if self._state != "done":
+            raise MalformedArray("unclosed", "the body ends before the JSON array is closed")
+        if self._buffer.strip(_WHITESPACE):
+            raise MalformedArray("trailing", "the body has more after the JSON array")
+
+    def _drain(self, final: bool) -> None:
+        text, pos = self._buffer, 0
+        while True:
+            while pos < len(text) and text[pos] in _WHITESPACE:
+                pos += 1
+            if pos >= len(text) or self._state == "done":
+                break
+            ch = text[pos]
+            if self._state == "start":
+                if ch != "[":
+                    kind = _KINDS.get(ch, "number" if ch in "-0123456789" else None)
+                    if kind is None:
+                        raise MalformedArray("not_json", "the body is not JSON")
+                    raise MalformedArray("not_array", f"the body is a JSON {kind}, not an array", kind)
+                pos, self._state = pos + 1, "first"
+            elif self._state in ("first", "after") and ch == "]":
+                pos, self._state = pos + 1, "done"
+            elif self._state == "after":
+                if ch != ",":
+                    raise MalformedArray("separator", f"expected ',' or ']' between items, found {ch!r}")
+                pos, self._state = pos + 1, "items"
+            else:  # a value: "first" or "items"
+                try:
+                    item, end = self._decoder.raw_decode(text, pos)
+                except json.JSONDecodeError as exc:
+                    if final or len(text) - pos > MAX_ITEM_CHARS:
+                        raise MalformedArray("item", f"an item of the array is not valid JSON ({exc.msg})") from exc
+                    break  # the item continues in the next chunk
+                if end >= len(text) and not final:
+                    break  # a number (or literal) might continue in the next chunk
+                self._append(item)
+                pos, self._state = end, "after"
+        self._buffer = text[pos:]
+
+    def _append(self, item: Any) -> None:
+        line = orjson.dumps(item) + b"\n"
+        with self._lock:
+            self._offsets.append(self._end)
+            self._file.seek(self._end)
+            self._file.write(line)
+            self._end += len(line)
+        if self.on_item is not None:
+            self.on_item(item)
+
+    # -- reading back -------------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        start = self._offsets[index]  # IndexError for an index out of range, as a list
+        with self._lock:
+            self._file.seek(start)
+            line = self._file.readline()
+        return orjson.loads(line)
+
+    def __iter__(self) -> Iterator[Any]:
+        offset, rest = 0, b""
+        while offset < self._end:
+            with self._lock:
+                self._file.seek(offset)
+                chunk = self._file.read(min(1 << 20, self._end - offset))
+            offset += len(chunk)
+            lines = (rest + chunk).split(b"\n")
+            rest = lines.pop()
+            for line in lines:
+                yield orjson.loads(line)
+
+    def __bool__(self) -> bool:
+        return len(self._offsets) > 0
+
+    def close(self) -> None:
+        self._file.close()
