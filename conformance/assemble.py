@@ -74,19 +74,21 @@ def status_of(severity: str, own: list[CheckResult]) -> str:
 
 
 def aggregate(catalogue: Catalogue, checks: list[CheckResult], lang: str, target_kind: str,
-              not_selected: Message | None = None) -> list[RequirementResult]:
+              not_selected: Message | None = None, not_applicable: Message | None = None
+              ) -> list[RequirementResult]:
     """One entry per catalogue requirement, in catalogue order, including those that did not run."""
     out = []
     for req in catalogue.requirements:
         own = [c for c in checks if req.id in c.requirements]
         status = status_of(req.severity, own)
         reason: Message | None = None
+        applicable = target_kind in req.applies_to or bool(own)
         if status == "not_run":
             refs = [c.message_ref for c in own if c.status == "not_run" and c.message_ref]
             if refs:
                 reason = Message.from_ref(refs[0])
-            elif target_kind not in req.applies_to:
-                reason = Message("run.not_applicable", {"target": target_kind})
+            elif not applicable:
+                reason = not_applicable or Message("run.not_applicable", {"target": target_kind})
             else:
                 reason = not_selected or Message("run.not_selected")
         elif status == "skipped":
@@ -96,7 +98,8 @@ def aggregate(catalogue: Catalogue, checks: list[CheckResult], lang: str, target
             reason = Message("run.list", {"items": texts}) if len(texts) > 1 else next(iter(texts), None)
         out.append(RequirementResult(req.id, req.title(lang), req.severity, req.source, status,
                                      [c.nodeid for c in own], reason.render(lang) if reason else "", req.hint(lang),
-                                     source_title=req.source_title(lang), reason_ref=reason.ref() if reason else None))
+                                     source_title=req.source_title(lang), reason_ref=reason.ref() if reason else None,
+                                     applicable=applicable))
     # A vendor's own requirement ids (not in the catalogue) are listed after it, as required ones.
     for extra in dict.fromkeys(i for c in checks for i in c.requirements if catalogue.get(i) is None):
         own = [c for c in checks if extra in c.requirements]
@@ -124,6 +127,14 @@ def localise(result: RunResult, lang: str, catalogue: Catalogue) -> None:
             r.reason = Message.from_ref(r.reason_ref).render(lang)
     for c in result.checks:
         c.localise(lang)
+    if result.assumptions:
+        from conformance.assumptions import load_register
+
+        register = load_register()
+        for entry in result.assumptions:
+            a = register.get(entry["id"])
+            if a is not None:
+                entry.update(title=a.title(lang), reason=a.reason(lang), meaning=a.meaning(entry["value"], lang))
     if result.interruption and result.interruption.get("message_ref"):
         result.interruption["message"] = Message.from_ref(result.interruption["message_ref"]).render(lang)
 

@@ -138,18 +138,21 @@ def print_summary(result: Any, out: Path, written: Any = None) -> None:
 
 
 def _print_summary(result: Any, out: Path, written: Any = None) -> None:
+    inapplicable = sum(1 for r in result.requirements if not r.applicable)
     counts = ", ".join(f"{n} {s}" for s, n in result.counts.items() if n)
+    counts += f" ({inapplicable} not applicable)" if inapplicable else ""
     print()
     print(f"Verdict: {result.verdict.upper()}  ({counts}; {len(result.checks)} checks)")
     target = result.target
     where = f" org {target['org']}" if target.get("org") else ""
+    where += f", system user of {target['systemuser_org']}" if target.get("systemuser_org") else ""
     print(f"Target:  {target['kind']}{' (embedded mock)' if target.get('embedded_mock') else ''} "
           f"{target.get('base_url') or ''}{where}")
     cause = (result.error or {}).get("message")
     hidden = 0
     not_run: dict[str, list[str]] = {}  # reason -> ids: one line per reason, however many were not run
     for req in result.requirements:
-        if req.status == "not_run" and req.severity == "required":
+        if req.status == "not_run" and req.severity == "required" and req.applicable:
             not_run.setdefault(req.reason, []).append(req.id)
         elif req.status in ("failed", "error", "warning", "waived"):
             first = next((c for c in result.checks if c.nodeid in req.checks and c.status == req.status), None)
@@ -249,16 +252,19 @@ def _rerun_selection(old: Any, suite_dir: Path) -> list[str]:
 def cmd_mock_serve_scenario(args: argparse.Namespace) -> int:
     """Serve one client-check scenario for a system that is polled by hand, recording its traffic."""
     from conformance.clientcheck.runner import end_polls_on_short_page, register_vendor_client
-    from conformance.clientcheck.scenarios import SCENARIOS
+    from conformance.clientcheck.scenarios import CLIENT, SCENARIOS
     from conformance.mock.server import _bind, serve_forever
     from conformance.mock.state import MockState
 
     scenario = SCENARIOS.get(args.scenario)
     if scenario is None:
         return _fail(ConfigError(f"unknown scenario {args.scenario}", f"choose from {', '.join(SCENARIOS)}"))
+    if scenario.systemuser_only:
+        return _fail(ConfigError(f"scenario {scenario.name} judges a systembruker client",
+                                 f"run it with {PROG} client-check --systemuser CUSTOMER --scenario {scenario.name}"))
     state = MockState()
     state.traffic = []
-    scenario.setup(state)
+    scenario.setup(state, CLIENT.data_org)
     state.poll = 1
     end_polls_on_short_page(state, scenario)
     args.credentials_dir.mkdir(parents=True, exist_ok=True)
@@ -302,6 +308,9 @@ def cmd_client_judge(args: argparse.Namespace) -> int:
     scenario = SCENARIOS.get(args.scenario)
     if scenario is None:
         return _fail(ConfigError(f"unknown scenario {args.scenario}", f"choose from {', '.join(SCENARIOS)}"))
+    if scenario.systemuser_only:
+        return _fail(ConfigError(f"scenario {scenario.name} judges a systembruker client",
+                                 f"run it with {PROG} client-check --systemuser CUSTOMER --scenario {scenario.name}"))
     try:
         traffic = [json.loads(line) for line in args.traffic.read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, ValueError) as exc:
@@ -321,25 +330,64 @@ def cmd_client_judge(args: argparse.Namespace) -> int:
     return final_code(result, written)
 
 
+def _systemuser_spec(spec: str) -> tuple[str, str, str | None]:
+    """``CUSTOMER[:RESOURCE[:EXTERNALREF]]`` of ``mock serve --systemuser``."""
+    from conformance.identifiers import orgnr_ok
+    from conformance.mock.credentials import RESOURCE
+
+    customer, _, rest = spec.partition(":")
+    resource, _, external_ref = rest.partition(":")
+    if not orgnr_ok(customer):
+        raise ConfigError(f"--systemuser {spec}: {customer} is not a valid organisation number",
+                          "give CUSTOMER[:RESOURCE[:EXTERNALREF]], e.g. 313367002:ske-informasjon-om-trekkpaalegg")
+    return customer, resource or RESOURCE, external_ref or None
+
+
+def _delegation_spec(spec: str) -> tuple[str, str]:
+    from conformance.identifiers import orgnr_ok
+
+    supplier, _, consumer = spec.partition(":")
+    if not (orgnr_ok(supplier) and orgnr_ok(consumer)):
+        raise ConfigError(f"--delegation {spec} is not SUPPLIER:CONSUMER (two organisation numbers)",
+                          "e.g. --delegation 310702641:313367002")
+    return supplier, consumer
+
+
 def cmd_mock_serve(args: argparse.Namespace) -> int:
     if args.scenario:
         return cmd_mock_serve_scenario(args)
+    from conformance.assumptions import load_register, parse_assume
     from conformance.mock import Faults
     from conformance.mock.credentials import register_client
     from conformance.mock.server import _bind, serve_forever
     from conformance.mock.state import EMPTY_ORG, EXAMPLES_ORG, MockState, org_specs
+    from conformance.mock.variants import Variants
 
     try:
         faults = Faults.of(args.fault or [])
-        state = MockState(faults=faults)
+        state = MockState(faults=faults, variants=Variants.of(args.variant or []))
         stores = org_specs(args.orgs or ["examples", "empty", "generated:2000"])
     except ValueError as exc:
         return _fail(ConfigError(str(exc), "see sbs-conformance mock serve --help"))
+    state.assume(load_register().resolve(parse_assume(args.assume or [])))
+    if args.token_lifetime is not None:
+        if args.token_lifetime < 1:
+            return _fail(ConfigError("--token-lifetime must be at least 1 second", "e.g. --token-lifetime 120"))
+        state.maskinporten.token_lifetime = args.token_lifetime
+    systemusers = [_systemuser_spec(spec) for spec in args.systemuser or []]
+    delegations = [_delegation_spec(spec) for spec in args.delegation or []]
     state.stores.update(stores)
     main_org = EXAMPLES_ORG if EXAMPLES_ORG in stores else next(iter(stores), EXAMPLES_ORG)
-    customers = tuple(o for o in stores if o != main_org)
+    # Without --systemuser every other organisation has approved a system user of the mock's system.
+    customers = () if systemusers else tuple(o for o in stores if o != main_org)
     kid_client = register_client(state, main_org, systemuser_orgs=customers)
     x5c_client = register_client(state, main_org, use_x5c=True, systemuser_orgs=customers)
+    system_id = f"{main_org}_sbs"
+    for customer, resource, external_ref in systemusers:
+        state.maskinporten.add_systemuser(system_id, customer, frozenset({resource}), external_ref=external_ref)
+    for supplier, consumer in delegations:
+        for scope in ("skatteetaten:trekkpaalegg",):
+            state.maskinporten.delegate(consumer, supplier, scope)
     creds_dir = args.credentials_dir
     kid_files = kid_client.write(creds_dir / "kid")
     x5c_files = x5c_client.write(creds_dir / "x5c")
@@ -355,14 +403,22 @@ def cmd_mock_serve(args: argparse.Namespace) -> int:
               f"--org {main_org}{f' --empty-org {empty}' if empty else ''}")
     print(f"sbs-conformance mock {__version__}")
     print(f"  issuer:       {state.issuer}")
-    print(f"  token URL:    {state.token_url}")
+    print(f"  token URL:    {state.token_url}   (tokens live {state.maskinporten.token_lifetime} s)")
     print(f"  metadata:     {origin}/.well-known/oauth-authorization-server  (JWKS {origin}/jwk)")
     print(f"  API base URL: {origin}/api/trekkpaalegg/v1   (OpenAPI: {origin}/openapi.yaml)")
     for org, store in stores.items():
         print(f"  organisation {org}: {store.count()} trekkpålegg")
     if faults.enabled:
         print(f"  faults on:    {', '.join(sorted(faults.enabled))}")
-    print("Registered clients (scope skatteetaten:trekkpaalegg; systembruker for the other organisations):")
+    if state.variants.enabled:
+        print(f"  variants on:  {', '.join(sorted(state.variants.enabled))}")
+    for user in state.maskinporten.systemusers:
+        ref = f", externalRef {user.external_ref}" if user.external_ref else ""
+        print(f"  system user:  {user.customer_org} approved for system {user.system_id} "
+              f"({', '.join(sorted(user.rights))}{ref})")
+    for consumer, supplier, scope in sorted(state.maskinporten.delegations):
+        print(f"  delegation:   {consumer} delegated {scope} to {supplier}")
+    print("Registered clients (scope skatteetaten:trekkpaalegg):")
     print(f"  kid:  client id {kid_client.client_id}, kid {kid_client.kid}, key {kid_files['key']}")
     print(f"  x5c:  client id {x5c_client.client_id}, key {x5c_files['key']}, certificate chain {x5c_files['cert']}")
     print("Run the suite against it:")
@@ -370,7 +426,7 @@ def cmd_mock_serve(args: argparse.Namespace) -> int:
     print(f"  {PROG} run {common} --client-id {x5c_client.client_id} --key {x5c_files['key']} "
           f"--cert {x5c_files['cert']}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        serve_forever(state, sock)
+        serve_forever(state, sock, idle_timeout=args.idle_timeout)
     return EXIT_PASSED
 
 
@@ -485,14 +541,23 @@ def cmd_client_check(args: argparse.Namespace, command: list[str]) -> int:
 
     from conformance.clientcheck.results import write_client_report
     from conformance.clientcheck.runner import ScenarioRun, run_scenario
-    from conformance.clientcheck.scenarios import SCENARIOS
+    from conformance.clientcheck.scenarios import SCENARIOS, Setting, selectable
+    from conformance.identifiers import orgnr_ok
 
     try:
         _check_command(command)
-        names = list(SCENARIOS) if not args.scenario or "all" in args.scenario else args.scenario
+        if args.systemuser is not None and not orgnr_ok(args.systemuser):
+            raise ConfigError(f"--systemuser {args.systemuser!r} is not a valid organisation number",
+                              "give the customer's 9-digit organisation number (a synthetic one in TT02)")
+        setting = Setting(args.systemuser)
+        names = selectable(setting) if not args.scenario or "all" in args.scenario else args.scenario
         unknown = [n for n in names if n not in SCENARIOS]
         if unknown:
             raise ConfigError(f"unknown scenario {', '.join(unknown)}", f"choose from {', '.join(SCENARIOS)}")
+        needs = [n for n in names if SCENARIOS[n].systemuser_only and not setting.systemuser]
+        if needs:
+            raise ConfigError(f"scenario {', '.join(needs)} judges a systembruker client",
+                              "add --systemuser CUSTOMER (the organisation your system user acts for)")
         started, run_id = dt.datetime.now(dt.UTC), uuid.uuid4().hex[:8]
         out = _client_out(args, started, run_id)
     except ConfigError as exc:
@@ -504,7 +569,7 @@ def cmd_client_check(args: argparse.Namespace, command: list[str]) -> int:
         try:
             for name in names:
                 print(f"scenario {name}: {SCENARIOS[name].description}", flush=True)
-                current = ScenarioRun(SCENARIOS[name])
+                current = ScenarioRun(SCENARIOS[name], setting=setting)
                 run_scenario(SCENARIOS[name], command, tls=args.tls, timeout=args.timeout, run=current)
                 runs.append(current)
                 current = None
@@ -519,7 +584,7 @@ def cmd_client_check(args: argparse.Namespace, command: list[str]) -> int:
     not_started = tuple(SCENARIOS[n] for n in names[len(runs) + (1 if current is not None else 0):])
     result, written = write_client_report(runs, out, args.lang, command, started, pdf=not args.no_pdf,
                                           interrupted=current, not_started=not_started, signal_name=stop.name,
-                                          run_id=run_id)
+                                          run_id=run_id, setting=setting)
     print_summary(result, out, written)
     return final_code(result, written)
 
@@ -556,6 +621,9 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument("--lang", choices=("nb", "en"), default="nb")
     client.add_argument("--no-pdf", action="store_true")
     client.add_argument("--timeout", type=float, default=300, help="seconds one poll of the command may take")
+    client.add_argument("--systemuser", metavar="CUSTOMER",
+                        help="judge a systembruker client (alternativ 2) acting for the customer CUSTOMER (an org "
+                             "number; your own is allowed): adds the system-user scenarios and SBS-SU-* requirements")
     mock = sub.add_parser("mock", help="the bundled mock (Maskinporten + Trekkpålegg API)")
     mock_sub = mock.add_subparsers(dest="mock_command", required=True)
     serve = mock_sub.add_parser("serve", help="serve the mock over HTTP until Ctrl-C")
@@ -565,6 +633,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="organisations to seed: examples, empty, generated[:N], each optionally ORGNR=SPEC "
                             "(default: examples empty generated:2000)")
     serve.add_argument("--fault", action="append", help="turn on a fault switch (repeatable)")
+    serve.add_argument("--variant", action="append", help="serve a documented variation (repeatable)")
+    serve.add_argument("--assume", action="append", metavar="ID=VALUE",
+                       help="a value for one of the mock's named assumptions (A-MP-..., A-TP-DELEGATION)")
+    serve.add_argument("--systemuser", action="append", metavar="CUSTOMER[:RESOURCE[:EXTERNALREF]]",
+                       help="an approved Altinn system user of the mock's system (repeatable; default: every other "
+                            "organisation, with the Trekkpålegg resource)")
+    serve.add_argument("--delegation", action="append", metavar="SUPPLIER:CONSUMER",
+                       help="an Altinn API delegation of skatteetaten:trekkpaalegg (repeatable)")
+    serve.add_argument("--token-lifetime", type=int, help="seconds a token lives (expires_in; default 120)")
+    serve.add_argument("--idle-timeout", type=float, default=30.0,
+                       help="seconds an idle keep-alive connection stays open (default 30)")
     serve.add_argument("--credentials-dir", type=Path, default=Path("sbs-mock-credentials"),
                        help="where to write the generated client keys and certificate (PEM)")
     serve.add_argument("--scenario", help="serve one client-check scenario (for a system polled by hand)")

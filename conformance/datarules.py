@@ -8,11 +8,14 @@ never a personal number.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import re
 from typing import Any
 
 from conformance.identifiers import fnr_ok, orgnr_ok
 from conformance.messages import Message
+from conformance.spec import SchemaProblem
 
 #: Published values that fail their check digit but are what Skatteetaten documents (noted, not reported).
 DOCUMENTED_PAYEE_ORGNR = frozenset({"971648199"})
@@ -32,10 +35,32 @@ def identifier_problems(item: dict[str, Any]) -> list[Message]:
 
 
 def _date(value: Any) -> dt.date | None:
+    """A date in the extended (2025-08-10) or the documented basic (20250810) ISO 8601 form; None otherwise."""
+    if value is None:
+        return None
     try:
-        return dt.date.fromisoformat(str(value))
+        return dt.date.fromisoformat(str(value))  # both forms (Python 3.11)
     except ValueError:
         return None
+
+
+_LOCAL_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+_BASIC_DATE = re.compile(r"^\d{8}$")
+
+
+def tolerated(problem: SchemaProblem) -> Message | None:
+    """A schema problem that is a documented variation, as the warning to give instead of a failure: opprettet
+    in ISO 8601 without a zone (the docs describe it as an ISO 8601 date and time, not RFC 3339), and dates in the
+    documented basic form YYYYMMDD."""
+    if problem.keyword != "format" or not isinstance(problem.value, str):
+        return None
+    if problem.expected == "date-time" and _LOCAL_DATE_TIME.match(problem.value):
+        with contextlib.suppress(ValueError):
+            dt.datetime.fromisoformat(problem.value)
+            return Message("tp.list.local_time", {"field": problem.field, "value": problem.value})
+    if problem.expected == "date" and _BASIC_DATE.match(problem.value) and _date(problem.value) is not None:
+        return Message("tp.list.basic_date", {"field": problem.field, "value": problem.value})
+    return None
 
 
 def period_problems(item: dict[str, Any]) -> list[Message]:
@@ -44,14 +69,14 @@ def period_problems(item: dict[str, Any]) -> list[Message]:
     out = []
     previous_end: dt.date | None = None
     for n, p in enumerate(periods, start=1):
-        has_amount, has_percent = "trekkbeloep" in p, "trekkprosent" in p
+        has_amount, has_percent = p.get("trekkbeloep") is not None, p.get("trekkprosent") is not None
         if has_amount == has_percent:
             out.append(Message("tp.data.one_of", {"trekkid": tid, "n": n}))
         if has_percent:
             value = (p.get("trekkprosent") or {}).get("trekkprosent")
             if not isinstance(value, int | float) or not 0 <= value <= 100:
                 out.append(Message("tp.data.percent", {"trekkid": tid, "n": n, "value": repr(value)}))
-        start, end = _date(p.get("startdato")), _date(p.get("sluttdato")) if "sluttdato" in p else None
+        start, end = _date(p.get("startdato")), _date(p.get("sluttdato"))
         if start is None:
             out.append(Message("tp.data.no_start", {"trekkid": tid, "n": n}))
             continue
@@ -63,7 +88,7 @@ def period_problems(item: dict[str, Any]) -> list[Message]:
             out.append(Message("tp.data.open_not_last", {"trekkid": tid, "n": n}))
         previous_end = end
     if periods:
-        last_end = _date(periods[-1].get("sluttdato")) if "sluttdato" in periods[-1] else None
+        last_end = _date(periods[-1].get("sluttdato"))
         status = item.get("trekkstatus")
         created = _date(str(item.get("opprettet", ""))[:10])
         if status == "avsluttet" and last_end is None:

@@ -1,14 +1,18 @@
-"""The one table of Trekkpålegg error codes: the mock answers with it and the checks judge by it.
+"""Error-code tables, each under its prefix: the mock answers with them and the checks judge by them.
 
-Skatteetaten's Trekkpålegg page lists the Krav og betalinger codes (KB-001..009); the real prefix of the
-Trekkpålegg service is undocumented, so the prefix is configurable and checks judge the number only.
-Source: https://skatteetaten.github.io/api-dokumentasjon/api/trekkpaalegg (tab Feilkoder) and
+Every Skatteetaten application may answer with the common codes (``DAS-001``..``DAS-008``, feil.md "Felles
+feilkoder"); each API adds its own table. A code is judged by the table of its own prefix, so a ``DAS-002`` 404
+is right even though ``-002`` is a 500 in the API's table. The Trekkpålegg page lists the Krav og betalinger
+codes (KB-001..009); the real prefix of the Trekkpålegg service is undocumented, so it is a named assumption
+(A-TP-ERROR-PREFIX) and the mock's prefix is configurable.
+Sources: https://skatteetaten.github.io/api-dokumentasjon/api/trekkpaalegg (tab Feilkoder) and
 https://skatteetaten.github.io/api-dokumentasjon/om/feil.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 DEFAULT_PREFIX = "KB"
@@ -24,21 +28,46 @@ class ErrorCode:
     melding: str
 
 
-#: number -> documented HTTP status(es) and the mock's message.
-CODES: dict[str, ErrorCode] = {
-    c.number: c
-    for c in (
-        ErrorCode("001", (500,), "Uventet feil på tjenesten"),
-        ErrorCode("002", (500,), "Uventet feil i et bakenforliggende system"),
-        ErrorCode("003", (404,), "Ukjent url benyttet"),
-        ErrorCode("004", (401,), "Feil i forbindelse med autentisering"),
-        ErrorCode("005", (403,), "Feil i forbindelse med autorisering"),
-        ErrorCode("006", (400,), "Feil i forbindelse med validering av inputdata"),
-        ErrorCode("007", (404,), "Fant ingen trekkpålegg på angitt identifikator"),
-        ErrorCode("008", (406,), "Feil tilknyttet dataformat. Kun json er støttet"),
-        ErrorCode("009", (404,), "Ingen treff på oppgitt identifikator"),
-    )
-}
+@dataclass(frozen=True)
+class CodeTable:
+    prefix: str
+    codes: dict[str, ErrorCode]
+
+    def with_prefix(self, prefix: str) -> CodeTable:
+        return CodeTable(prefix, self.codes)
+
+
+def _table(prefix: str, *codes: ErrorCode) -> CodeTable:
+    return CodeTable(prefix, {c.number: c for c in codes})
+
+
+#: The common codes of every Skatteetaten application (feil.md).
+COMMON = _table(
+    "DAS",
+    ErrorCode("001", (500,), "Uventet feil. Kontakt support med applikasjon og korrelasjonsid"),
+    ErrorCode("002", (404,), "Forespurt URL er ikke et gyldig endepunkt"),
+    ErrorCode("003", (500,), "Informasjonen er midlertidig utilgjengelig; prøv igjen senere"),
+    ErrorCode("004", (500,), "Feil i Skatteetatens interne autentisering"),
+    ErrorCode("005", (500,), "Feil i Skatteetatens interne autentisering"),
+    ErrorCode("006", (500,), "Feil i Skatteetatens interne autentisering"),
+    ErrorCode("007", (500,), "Feil i Skatteetatens interne autentisering"),
+    ErrorCode("008", (403,), "Du er ikke autorisert for den forespurte ressursen"),
+)
+
+#: The Trekkpålegg API's table, as the page lists it (the Krav og betalinger codes).
+TREKKPAALEGG = _table(
+    DEFAULT_PREFIX,
+    ErrorCode("001", (500,), "Uventet feil på tjenesten"),
+    ErrorCode("002", (500,), "Uventet feil i et bakenforliggende system"),
+    ErrorCode("003", (404,), "Ukjent url benyttet"),
+    ErrorCode("004", (401,), "Feil i forbindelse med autentisering"),
+    ErrorCode("005", (403,), "Feil i forbindelse med autorisering"),
+    ErrorCode("006", (400,), "Feil i forbindelse med validering av inputdata"),
+    ErrorCode("007", (404,), "Fant ingen trekkpålegg på angitt identifikator"),
+    ErrorCode("008", (406,), "Feil tilknyttet dataformat. Kun json er støttet"),
+    ErrorCode("009", (404,), "Ingen treff på oppgitt identifikator"),
+)
+CODES = TREKKPAALEGG.codes  # number -> code, for the mock
 
 # Situation -> code number, for the mock.
 UNEXPECTED = "001"
@@ -48,15 +77,34 @@ AUTHORISATION = "005"
 VALIDATION = "006"
 NOT_FOUND = "009"
 FORMAT = "008"
+DAS_UNKNOWN_URL = "002"
 
 
 def kode(number: str, prefix: str = DEFAULT_PREFIX) -> str:
     return f"{prefix}-{number}"
 
 
-def documented_statuses(kode_value: str) -> tuple[int, ...] | None:
-    """HTTP statuses the code's number is documented with, or None when the number is not in the table."""
+@dataclass(frozen=True)
+class Judgement:
+    """What a code's tables say about it: ``statuses`` documented for it, or why it cannot be judged."""
+
+    statuses: tuple[int, ...] | None
+    known_prefix: bool
+
+
+def judge(kode_value: str, tables: Iterable[CodeTable]) -> Judgement:
+    """Look a code up in the table of its own prefix. An unknown prefix cannot be judged (known_prefix False);
+    a known prefix with an unknown number has no statuses."""
     if not KODE_PATTERN.match(kode_value):
-        return None
-    entry = CODES.get(kode_value.rsplit("-", 1)[1])
-    return entry.statuses if entry else None
+        return Judgement(None, False)
+    prefix, number = kode_value.rsplit("-", 1)
+    table = next((t for t in tables if t.prefix == prefix), None)
+    if table is None:
+        return Judgement(None, False)
+    entry = table.codes.get(number)
+    return Judgement(entry.statuses if entry else None, True)
+
+
+def documented_statuses(kode_value: str, prefix: str = DEFAULT_PREFIX) -> tuple[int, ...] | None:
+    """HTTP statuses the code is documented with (by its own prefix's table), or None."""
+    return judge(kode_value, (COMMON, TREKKPAALEGG.with_prefix(prefix))).statuses

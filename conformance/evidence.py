@@ -157,7 +157,8 @@ class Exchange:
 
 
 def korrelasjonsid_of(headers: httpx.Headers | dict[str, str], body: str) -> str | None:
-    """The answer's korrelasjonsid: a response header, or the error body's field."""
+    """The answer's korrelasjonsid: a response header, or the error body's field (else the exchange shows the
+    one the request sent)."""
     lowered = {k.lower(): v for k, v in headers.items()}
     for name in ("korrelasjonsid", "x-correlation-id", "x-request-id"):
         if name in lowered:
@@ -264,7 +265,8 @@ class Evidence:
             status=response.status_code if response is not None else None,
             response_headers=r.headers(response.headers) if response is not None else {},
             response_body=r.body(resp_body, resp_ct), elapsed_ms=elapsed, started=time.time(),
-            korrelasjonsid=korrelasjonsid_of(response.headers, resp_body) if response is not None else None,
+            korrelasjonsid=(korrelasjonsid_of(response.headers, resp_body) if response is not None else None)
+            or request.headers.get("korrelasjonsid"),
             error=r.text(error) if error else None, kind=kind, attempt=attempt)
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)

@@ -24,6 +24,7 @@ import math
 import ssl
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ from conformance.messages import Message
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
+#: Skatteetaten's correlation header: a fresh UUID on every call (a retry is a new call) lets support find it.
+CORRELATION_HEADER = "Korrelasjonsid"
 KEEP_STREAMED = 200_000  # bytes of a streamed body kept for the evidence (as much as it keeps of any body)
 
 
@@ -78,6 +81,10 @@ class RetryPolicy:
 
 
 NO_RETRY = RetryPolicy(attempts=1)
+
+
+def new_korrelasjonsid() -> str:
+    return str(uuid.uuid4())
 
 
 # -- bounds ----------------------------------------------------------------------------------------------
@@ -342,6 +349,8 @@ def send(client: httpx.Client, request: httpx.Request, evidence: Any = None, pol
     def attempt(n: int) -> httpx.Response:
         if consume is not None:
             consume.reset()
+        if n > 1 and CORRELATION_HEADER in request.headers:  # never the same korrelasjonsid twice
+            request.headers[CORRELATION_HEADER] = new_korrelasjonsid()
         started = evidence.begin() if evidence is not None else time.perf_counter()
         try:
             with _deadline(limits):

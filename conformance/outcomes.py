@@ -24,6 +24,15 @@ class CheckFailed(AssertionError):
         self.message = message
 
 
+class AssumptionNotMet(CheckFailed):
+    """The target differs from a named assumption, not from the documentation: a warning that names it (a
+    failure with --strict-assumptions)."""
+
+    def __init__(self, assumption: str, message: Message) -> None:
+        super().__init__(message)
+        self.assumption = assumption
+
+
 class CheckSkipped(pytest.skip.Exception):  # type: ignore[misc, name-defined]
     """A documented skip with its reason (e.g. no test data yet): ``skipped``, never ``not_run``."""
 
@@ -64,8 +73,12 @@ def tool_error_message(exc: ConformanceToolError) -> Message:
     return Message("run.config_error" if isinstance(exc, ConfigError) else "run.tool_error", {"cause": text})
 
 
-def classify(exc: BaseException, deadline: float | None = None) -> tuple[str, Message, str | None]:
+def classify(exc: BaseException, deadline: float | None = None,
+             strict_assumptions: bool = False) -> tuple[str, Message, str | None]:
     """(status, message, error kind) for an exception that ended a check."""
+    if isinstance(exc, AssumptionNotMet):
+        message = Message("run.assumption_not_met", {"id": exc.assumption, "detail": exc.message})
+        return ("failed" if strict_assumptions else "warning"), message, None
     if isinstance(exc, RunDeadlineReached):
         return "not_run", Message("run.deadline", {"seconds": f"{deadline:g}" if deadline else "?"}), None
     if isinstance(exc, CheckNotRun):

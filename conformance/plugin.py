@@ -73,16 +73,31 @@ def _requirements(item: pytest.Item) -> list[str]:
 
 @dataclass
 class CheckRecorder:
-    """Given to a check as the ``check`` fixture: warnings and steps for the report, by message id or as text."""
+    """Given to a check as the ``check`` fixture: warnings and steps for the report, by message id or as text,
+    and what it observed of the run's assumptions."""
 
     warnings: list[Message] = field(default_factory=list)
     steps: list[Message] = field(default_factory=list)
+    observations: list[dict[str, Any]] = field(default_factory=list)
 
     def warn(self, message: str | Message, **params: Any) -> None:
         self.warnings.append(as_message(message, params))
 
     def step(self, message: str | Message, **params: Any) -> None:
         self.steps.append(as_message(message, params))
+
+    def observe(self, assumption: str, held: bool, observed: Any) -> None:
+        """Note what the target showed of an assumption (for the register in the report)."""
+        self.observations.append({"id": assumption, "held": bool(held), "observed": str(observed)})
+
+    def expect_assumed(self, assumption: str, condition: object, observed: Any, message_id: str,
+                       **params: Any) -> None:
+        """Like ``expect``, for what only an assumption says: a miss is a warning naming the assumption."""
+        from conformance.outcomes import AssumptionNotMet
+
+        self.observe(assumption, bool(condition), observed)
+        if not condition:
+            raise AssumptionNotMet(assumption, Message(message_id, params))
 
 
 @dataclass
@@ -150,8 +165,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     if report.failed or report.skipped:
         session = state.session
         deadline = session.settings.deadline if session is not None else None
+        strict = session.settings.strict_assumptions if session is not None else False
         if call.excinfo is not None:
-            status, message, kind = classify(call.excinfo.value, deadline)
+            status, message, kind = classify(call.excinfo.value, deadline, strict)
         else:  # e.g. an xfail; not used by the bundled checks
             status, message, kind = ("skipped" if report.skipped else "failed"), Message.text(
                 str(report.longrepr)[:500]), None
@@ -172,6 +188,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         "when": "teardown", "requirements": ids, "name": item.name, **data,
         "duration": time.perf_counter() - state.started.pop(item.nodeid, time.perf_counter()),
         "steps": [s.ref() for s in rec.steps], "warnings": [w.ref() for w in rec.warnings],
+        "observations": rec.observations,
         "exchanges": evidence.for_check(item.nodeid) if evidence is not None else [],
         "exchange_count": made, "calls": made + relied, "finished": True}))
 
@@ -201,6 +218,7 @@ class ConformanceRun:
         self.progress: Any = None
         self.prepared: Any = None
         self.started: set[str] = set()  # checks that began (their outcome may never arrive)
+        self.observations: list[dict[str, Any]] = []  # what the checks saw of the assumptions
 
     @property
     def active(self) -> bool:
@@ -254,6 +272,7 @@ class ConformanceRun:
         outcome.exchange_count = data["exchange_count"]
         outcome.calls = data["calls"]
         outcome.finished = True
+        self.observations += [{**o, "check": report.nodeid} for o in data.get("observations", [])]
         if self.progress is not None:
             self.progress.check_done(outcome)
 
@@ -338,6 +357,10 @@ class ConformanceRun:
             settings=settings.redacted())
         result = build(ctx, catalogue, checks, interruption=interruption, interruption_kind=interruption_kind,
                        waivers=waivers, requirements=requirements, merged_from=merged_from)
+        from conformance.assumptions import Observation, load_register, summarise
+
+        result.assumptions = summarise(load_register(), prepared.assumptions,
+                                       [Observation(**o) for o in self.observations], lang)
         if prepared.baseline is not None:
             from conformance.diff import diff_results
 

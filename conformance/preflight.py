@@ -41,6 +41,7 @@ class Prepared:
     spec: Spec
     credential: SigningCredential | None = None  # None: the embedded mock makes its own
     waivers: list[Any] = field(default_factory=list)
+    assumptions: dict[str, str] = field(default_factory=dict)  # every assumption's value in this run
     previous: Any = None  # RunResult of --rerun-failed
     baseline: Any = None  # RunResult of --baseline
 
@@ -112,6 +113,9 @@ def prepare(settings: Settings, *, seeded_orgs: dict[str, str] | None = None) ->
                 listed = ", ".join(f"{o} ({kind})" for o, kind in seeded_orgs.items())
                 raise ConfigError(f"{option} {org} is not an organisation of the embedded mock",
                                   f"the embedded mock serves {listed}")
+    from conformance.assumptions import load_register, parse_assume
+
+    assumptions = load_register().resolve(parse_assume(settings.assume))
     spec = load_spec(settings.spec)
     spec.require(OPERATIONS, SCHEMAS, API_TITLE)
     credential = None if settings.embedded_mock else load_credential(settings)
@@ -125,4 +129,4 @@ def prepare(settings: Settings, *, seeded_orgs: dict[str, str] | None = None) ->
     previous = _results(settings.rerun_failed, "--rerun-failed") if settings.rerun_failed else None
     baseline = _results(settings.baseline, "--baseline") if settings.baseline else None
     writable_folder(out)  # last: a run refused for another reason leaves no folder behind
-    return Prepared(settings, run_id, started, out, spec, credential, waivers, previous, baseline)
+    return Prepared(settings, run_id, started, out, spec, credential, waivers, assumptions, previous, baseline)

@@ -75,6 +75,7 @@ class RequirementResult:
     waiver: dict[str, str] | None = None
     source_title: str = ""
     reason_ref: dict[str, Any] | None = None
+    applicable: bool = True  # False: the requirement cannot be judged on this kind of run; the verdict ignores it
 
 
 @dataclass
@@ -97,6 +98,7 @@ class RunResult:
     merged_from: list[str] = field(default_factory=list)  # run ids whose results were carried over
     baseline: dict[str, Any] | None = None  # changes against a baseline run
     interruption: dict[str, Any] | None = None  # why the run stopped early: signal or deadline, and when
+    assumptions: list[dict[str, Any]] = field(default_factory=list)  # the register: value used, what was seen
     format: str = FORMAT
 
     @property
@@ -106,7 +108,7 @@ class RunResult:
 
     @property
     def not_run_required(self) -> list[RequirementResult]:
-        return [r for r in self.requirements if r.status == "not_run" and r.severity == "required"]
+        return [r for r in self.requirements if r.status == "not_run" and r.severity == "required" and r.applicable]
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -134,7 +136,7 @@ def requirement_status(checks: list[CheckResult]) -> str:
 def verdict(requirements: list[RequirementResult], interrupted: bool = False, run_error: bool = False) -> str:
     if interrupted:
         return "interrupted"
-    required = [r for r in requirements if r.severity == "required"]
+    required = [r for r in requirements if r.severity == "required" and r.applicable]
     if any(r.status == "failed" for r in required):
         return "failed"
     if run_error or any(r.status == "error" for r in required):

@@ -56,6 +56,7 @@ class TargetSession:
     evidence: Evidence
     limits: CallLimits
     mock: Any = None  # RunningMock when the embedded mock is used
+    assumptions: dict[str, str] = field(default_factory=dict)  # every assumption's value in this run
     _credential: SigningCredential | None = None
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     _token: _Cached = field(default_factory=_Cached)
@@ -67,7 +68,8 @@ class TargetSession:
         s = prepared.settings
         deadline = time.monotonic() + s.deadline
         limits = CallLimits(timeout=s.timeout, max_body=s.max_body, run_deadline=deadline)
-        session = cls(s, prepared.spec, Evidence(operation=operation_of), limits, _credential=prepared.credential)
+        session = cls(s, prepared.spec, Evidence(operation=operation_of), limits, assumptions=prepared.assumptions,
+                      _credential=prepared.credential)
         session._stack.callback(session.evidence.close)
         if s.embedded_mock:
             session._start_embedded_mock()
@@ -80,7 +82,10 @@ class TargetSession:
         from conformance.mock.credentials import register_client
 
         s = self.settings
-        state = seeded_state(s.mock_size, faults=Faults.of(s.mock_fault))
+        from conformance.mock.variants import Variants
+
+        state = seeded_state(s.mock_size, faults=Faults.of(s.mock_fault), variants=Variants.of(s.mock_variant))
+        state.assume(self.assumptions)
         org = s.org or EXAMPLES_ORG
         customers = tuple(o for o in (EMPTY_ORG, GENERATED_ORG, EXAMPLES_ORG, org) if s.systemuser or o != org)
         creds = register_client(state, VENDOR_ORG if s.systemuser else org, systemuser_orgs=customers)
@@ -95,6 +100,10 @@ class TargetSession:
         self.evidence.redactor.register(private_key_pem(credential.private_key), "private-key")
         if self.settings.pkcs12_password:
             self.evidence.redactor.register(self.settings.pkcs12_password, "pkcs12-password")
+
+    def assumed(self, assumption: str) -> str:
+        """The value of an assumption in this run (its default, or what --assume set)."""
+        return self.assumptions[assumption]
 
     # -- credentials and clients ---------------------------------------------------------------------
     @property

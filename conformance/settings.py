@@ -83,6 +83,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("mock_fault", "embedded mock only: turn on a fault switch (repeatable), to see a failing report",
            multiple=True),
     Option("mock_size", "embedded mock only: trekkpålegg in the generated organisation", kind=int),
+    Option("mock_variant", "embedded mock only: serve a documented variation (repeatable), to see it tolerated",
+           multiple=True),
+    Option("assume", "change what an assumption expects, ID=VALUE (repeatable; TOML table [assume])",
+           multiple=True),
+    Option("strict_assumptions", "a check that fails only on an assumption fails (default: a warning naming it)",
+           flag=True),
     Option("waivers", "YAML file of approved, expiring waivers (id, reason, expires, approved_by)", kind=Path),
     Option("sign_key", "PEM RSA key to sign manifest.json (detached JWS)", kind=Path),
     Option("no_pseudonymise", "keep real personal numbers in evidence/ (internal use; never in the report)",
@@ -102,7 +108,7 @@ def argument_kwargs(option: Option) -> dict[str, Any]:
     if option.multiple:
         return {"action": "append", "default": None}
     return {"default": None, "choices": option.choices}
-SECTIONS = {"report"}  # TOML tables with their own keys (report metadata)
+SECTIONS = {"report", "assume"}  # TOML tables with their own keys (report metadata, assumptions)
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,9 @@ class Settings:
     concurrency: int = 4
     mock_fault: tuple[str, ...] = ()
     mock_size: int = 2000
+    mock_variant: tuple[str, ...] = ()
+    assume: tuple[str, ...] = ()  # ID=VALUE, from options, the environment and the TOML table [assume]
+    strict_assumptions: bool = False
     waivers: Path | None = None
     sign_key: Path | None = None
     no_pseudonymise: bool = False
@@ -216,7 +225,8 @@ def _report_value(value: Any) -> str:
 
 
 def read_config_file(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
-    """(options, report metadata) from a TOML file; unknown keys are an error with a suggestion."""
+    """(options, report metadata) from a TOML file; unknown keys are an error with a suggestion. The table
+    ``[assume]`` becomes the option ``assume`` (``ID=VALUE`` items)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -227,7 +237,9 @@ def read_config_file(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     report: dict[str, str] = {}
     for key, value in data.items():
         name = key.replace("-", "_")
-        if name in SECTIONS and isinstance(value, dict):
+        if name == "assume" and isinstance(value, dict):
+            options["assume"] = [f"{k}={v}" for k, v in value.items()]
+        elif name in SECTIONS and isinstance(value, dict):
             report = {str(k): _report_value(v) for k, v in value.items()}
         elif name in OPTION_NAMES:
             options[name] = value
@@ -261,7 +273,7 @@ def resolve(cli: Mapping[str, Any], env: Mapping[str, str] | None = None, config
 
 #: Options that only a real target uses (the embedded mock makes its own client and key), and the reverse.
 REAL_TARGET_ONLY = ("client_id", "key", "cert", "kid", "pkcs12", "token_url", "issuer", "other_scope", "slow")
-EMBEDDED_ONLY = ("mock_fault", "mock_size")
+EMBEDDED_ONLY = ("mock_fault", "mock_size", "mock_variant")
 
 
 def _flag(name: str) -> str:
@@ -329,6 +341,12 @@ def _validated(s: Settings, given: Mapping[str, str] | None = None) -> Settings:
         unknown = [f for f in s.mock_fault if f not in FAULTS]
         if unknown:
             raise ConfigError(f"unknown --mock-fault {', '.join(unknown)}", _suggest(unknown[0], set(FAULTS)))
+    if s.mock_variant:
+        from conformance.mock.variants import VARIANTS
+
+        unknown = [v for v in s.mock_variant if v not in VARIANTS]
+        if unknown:
+            raise ConfigError(f"unknown --mock-variant {', '.join(unknown)}", _suggest(unknown[0], set(VARIANTS)))
     if s.timeout <= 0 or s.deadline <= 0 or s.retries < 1 or s.max_items < 1 or s.mock_size < 0:
         raise ConfigError("--timeout, --deadline, --retries and --max-items must be positive", "fix the value")
     return s

@@ -45,6 +45,25 @@ def _nullable_to_union(node: Any) -> Any:
     return node
 
 
+@dataclass(frozen=True)
+class SchemaProblem:
+    """One validation error: where, what keyword, the keyword's value (e.g. a format's name) and the value."""
+
+    path: str
+    message: str
+    keyword: str
+    expected: Any
+    value: Any
+
+    @property
+    def text(self) -> str:
+        return f"{self.path}: {self.message}"
+
+    @property
+    def field(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+
 @dataclass
 class Spec:
     """A loaded OpenAPI document with its identity and payload validators."""
@@ -119,11 +138,18 @@ class Spec:
 
     def errors(self, instance: Any, schema_name: str) -> list[str]:
         """Readable validation errors (JSON path: message), empty when valid."""
+        return [e.text for e in self.problems(instance, schema_name)]
+
+    def problems(self, instance: Any, schema_name: str) -> list[SchemaProblem]:
+        """Validation errors with what a caller needs to judge them (path, keyword, value), in path order."""
         validator = self.validator(self.component(schema_name))
-        out = []
-        for err in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
-            out.append(f"{err.json_path}: {err.message}")
-        return out
+        errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+        return [SchemaProblem(e.json_path, e.message, str(e.validator), e.validator_value, e.instance)
+                for e in errors]
+
+    def properties(self, schema_name: str) -> list[str]:
+        """The property names a component schema declares."""
+        return list(self._declared(self._resolve(self.component(schema_name))))
 
     def unknown_fields(self, instance: Any, schema_name: str) -> list[str]:
         """JSON paths of properties the document does not declare (allowed, but worth a warning)."""
@@ -142,9 +168,19 @@ class Spec:
             node = target
         return node if isinstance(node, dict) else {}
 
+    def _declared(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """Properties an object may have under ``schema``: its own and those of every allOf/anyOf/oneOf branch
+        (a field declared in any branch is known; e.g. ``anyOf: [{$ref: Trekkbeloep}, {type: "null"}]``)."""
+        props = dict(schema.get("properties", {}))
+        for key in ("allOf", "anyOf", "oneOf"):
+            for branch in schema.get(key, []):
+                for name, sub in self._declared(self._resolve(branch)).items():
+                    props.setdefault(name, sub)
+        return props
+
     def _walk_unknown(self, value: Any, schema: dict[str, Any], path: str, found: list[str]) -> None:
         if isinstance(value, dict):
-            props = schema.get("properties", {})
+            props = self._declared(schema)
             if not props:
                 return
             for key, sub in value.items():

@@ -13,7 +13,7 @@ from typing import Any
 from conformance.api import ApiError
 from conformance.clientcheck.reference import ReferenceClient, main
 from conformance.http import RetryPolicy
-from conformance.maskinporten import MaskinportenClient
+from conformance.maskinporten import MaskinportenClient, MaskinportenError
 
 KNOWN_FIELDS = {"trekkid", "trekkversjon", "sekvensnummer", "opprettet", "saksnummer", "trekkpliktig", "skyldner",
                 "trekkstatus", "trekkstoerrelseForPeriode", "betalingsinformasjon"}
@@ -77,10 +77,37 @@ class TenParallelCalls(ReferenceClient):
             self.api.hent_versjon(*held)
 
 
+class NoSystemuserDetails(ReferenceClient):
+    """Sends a plain grant in systembruker mode: it gets a token for the vendor's own organisation."""
+
+    def maskinporten(self, credential):
+        return super().maskinporten(credential).with_options(systemuser_org=None)
+
+
+class RetriesPendingForever(ReferenceClient):
+    """Treats MP-303 as transient: asks for a token again and again ("forever", bounded so the test ends)."""
+
+    def token(self):
+        for _ in range(19):
+            with contextlib.suppress(MaskinportenError):
+                return self.mp.access_token()
+        return self.mp.access_token()
+
+
+class IgnoresExternalRef(ReferenceClient):
+    """Knows only the customer, not which of its system users: no externalRef in the grant."""
+
+    def maskinporten(self, credential):
+        mp = super().maskinporten(credential)
+        return mp.with_options(systemuser_org=mp.systemuser_org)
+
+
 BUGS = {"stops-after-first-page": StopsAfterFirstPage, "watermark-plus-one": WatermarkPlusOne,
         "restarts-from-zero": RestartsFromZero, "grant-per-call": GrantPerCall, "aud-token-url": AudIsTokenUrl,
         "no-retry": NoRetry, "retries-403-forever": Retries403Forever,
-        "crashes-on-unknown-field": CrashesOnUnknownField, "ten-parallel-calls": TenParallelCalls}
+        "crashes-on-unknown-field": CrashesOnUnknownField, "ten-parallel-calls": TenParallelCalls,
+        "no-systemuser-details": NoSystemuserDetails, "retries-pending-forever": RetriesPendingForever,
+        "ignores-external-ref": IgnoresExternalRef}
 
 if __name__ == "__main__":
     try:

@@ -26,16 +26,71 @@ CAUGHT_BY = {
 }
 
 
+CUSTOMER = "313367002"
+SYSTEMUSER_REQUIREMENTS = {"SBS-SU-01", "SBS-SU-02", "SBS-SU-03"}
+# bug -> (scenario, requirement that must catch it) in systembruker mode
+CAUGHT_IN_SYSTEMUSER_MODE = {
+    "no-systemuser-details": ("first-sync", "SBS-SU-01"),
+    "retries-pending-forever": ("systemuser-pending", "SBS-SU-02"),
+    "ignores-external-ref": ("systemuser-external-ref", "SBS-SU-03"),
+}
+
+
 def test_reference_client_passes_every_scenario_and_requirement(tmp_path):
     code, results, output = run_cli("client-check", "--scenario", "all", "--no-pdf", "--out", str(tmp_path / "o"),
                                     "--", *REFERENCE, timeout=600)
     assert code == 0, output
-    assert {r["id"]: r["status"] for r in results["requirements"]} == {
-        r: "passed" for r in load_catalogue("sbs").ids}
+    statuses = {r["id"]: (r["status"], r["applicable"]) for r in results["requirements"]}
+    assert statuses == {r: ("not_run", False) if r in SYSTEMUSER_REQUIREMENTS else ("passed", True)
+                        for r in load_catalogue("sbs").ids}  # system-user requirements need --systemuser
     assert len(results["target"]["scenarios"]) == 10 and results["verdict"] == "passed"
+    assert "(3 not applicable)" in output and "NOT RUN  SBS-SU" not in output
     for name in ("report.html", "junit.xml", "manifest.json"):
         assert (tmp_path / "o" / name).exists()
     assert all(c["evidence"] for c in results["checks"])
+
+
+def test_reference_client_passes_in_systembruker_mode(tmp_path):
+    code, results, output = run_cli("client-check", "--systemuser", CUSTOMER, "--no-pdf", "--lang", "en", "--out",
+                                    str(tmp_path / "o"), "--", *REFERENCE, timeout=600)
+    assert code == 0, output
+    assert {r["id"]: r["status"] for r in results["requirements"]} == {r: "passed" for r in load_catalogue("sbs").ids}
+    assert len(results["target"]["scenarios"]) == 12 and results["target"]["systemuser_org"] == CUSTOMER
+    assert f"system user of {CUSTOMER}" in output
+    # SBS-SU-01 is judged in every scenario; the pending one made the client stop and say why.
+    assert {c["name"].split(":")[0] for c in results["checks"] if c["requirements"] == ["SBS-SU-01"]} == set(
+        results["target"]["scenarios"])
+    pending = next(c for c in results["checks"] if c["requirements"] == ["SBS-SU-02"])
+    assert pending["status"] == "passed"
+
+
+def test_systembruker_token_for_the_vendors_own_organisation(tmp_path):
+    # NAV's production set-up: a system user of its own organisation. It used to fail every scenario (MP-303).
+    code, results, output = run_cli("client-check", "--systemuser", "310702641", "--scenario", "first-sync",
+                                    "--scenario", "systemuser-pending", "--no-pdf", "--out", str(tmp_path / "o"),
+                                    "--", *REFERENCE)
+    statuses = {r["id"]: r["status"] for r in results["requirements"]}
+    assert statuses["SBS-SU-01"] == statuses["SBS-SU-02"] == statuses["SBS-STATE-01"] == "passed", output
+    assert code == 5  # SBS-SU-03 and others were not selected: incomplete, nothing failed
+
+
+@pytest.mark.parametrize("bug", list(CAUGHT_IN_SYSTEMUSER_MODE))
+def test_buggy_systembruker_client_is_caught(bug, tmp_path):
+    scenario, requirement = CAUGHT_IN_SYSTEMUSER_MODE[bug]
+    code, results, output = run_cli("client-check", "--systemuser", CUSTOMER, "--scenario", scenario, "--no-pdf",
+                                    "--lang", "en", "--out", str(tmp_path / "o"), "--", *BUGGY, bug)
+    assert code == 1, output
+    check = next(c for c in results["checks"] if c["requirements"] == [requirement])
+    assert check["status"] == "failed" and check["message"], output
+    if bug == "retries-pending-forever":
+        assert "not approved" in check["message"] and "MP-303" in check["message"]
+
+
+def test_systemuser_usage_errors(tmp_path):
+    code, _, output = run_cli("client-check", "--scenario", "systemuser-pending", "--", *REFERENCE)
+    assert code == 2 and "--systemuser" in output
+    code, _, output = run_cli("client-check", "--systemuser", "12345", "--", *REFERENCE)
+    assert code == 2 and "not a valid organisation number" in output
 
 
 def test_reference_client_over_tls(tmp_path):

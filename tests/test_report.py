@@ -118,7 +118,8 @@ def test_missing_weasyprint_still_writes_html_and_says_how(tmp_path, monkeypatch
 
 def test_report_command_rerenders_in_english_offline(tmp_path):
     out = tmp_path / "out"
-    code, _, output = run_cli("run", "--mock-fault", "ignore-accept", "--no-pdf", "--out", str(out))
+    code, _, output = run_cli("run", "--mock-fault", "ignore-accept", "--strict-assumptions", "--no-pdf", "--out",
+                              str(out))
     assert code == 1, output
     code, _, output = run_cli("report", str(out), "--lang", "en", "--no-pdf")
     assert code == 0, output

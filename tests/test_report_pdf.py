@@ -34,7 +34,7 @@ def _pdf(out):
 def test_section_3_lists_every_check_with_status_and_message(failing_run):
     out, results = failing_run
     _, text = _pdf(out)
-    section = text[text.index("3. Kontroller"):text.index("4. Vedlegg")]
+    section = text[text.index("4. Kontroller"):text.index("5. Vedlegg")]
     flat = re.sub(r"\s+", " ", section)
     for check in results["checks"]:
         assert re.sub(r"\s+", " ", check["name"]) in flat.replace(" ", " "), check["name"]

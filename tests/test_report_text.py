@@ -21,6 +21,7 @@ def vendor_run(tmp_path_factory):
     config.write_text('[report]\nvendor = "Lønn & Personal AS"\nsystem = "LønnPro"\n'
                       'organisations = ["310702641", "313367002"]\n')
     code, results, output = run_cli("run", "--config", str(config), "--mock-fault", "ignore-accept",
+                                    "--strict-assumptions",
                                     *([] if HAS_PDF else ["--no-pdf"]), "--out", str(folder / "o"))
     assert code == 1, output
     return folder / "o", results, output
@@ -31,7 +32,7 @@ def test_no_python_values_on_the_cover_or_in_the_appendix(vendor_run):
     html = (out / "report.html").read_text()
     text = re.sub(r"<[^>]+>", " ", html)
     assert "310702641, 313367002" in text and "['" not in text and "{'" not in text and "None" not in text
-    appendix = text[text.index("4. Vedlegg"):]
+    appendix = text[text.index("5. Vedlegg"):]
     assert "ignore-accept" in appendix and "vendor: Lønn &amp; Personal AS" in appendix
 
 
@@ -47,14 +48,16 @@ def test_the_pdf_running_header_has_the_vendor_once_escaped(vendor_run):
 def test_check_messages_follow_the_report_language(vendor_run):
     out, results, _ = vendor_run
     failed = next(c for c in results["checks"] if c["status"] == "failed")
-    assert failed["message"] == "forventet 406 for Accept: application/xml, fikk 200"
+    assert failed["message"] == ("avviker fra forutsetningen A-TP-ACCEPT-406 (ikke fra dokumentasjonen): "
+                                 "Accept: application/xml: forventet 406, fikk 200")  # strict: a failure, still named
     assert all("expected" not in c["message"] for c in results["checks"])
     code, _, output = run_cli("report", str(out), "--lang", "en", "--no-pdf")
     assert code == 0, output
     english = (out / "report.html").read_text()
-    assert "expected 406 for Accept: application/xml, got 200" in english and "forventet 406" not in english
+    assert "differs from the assumption A-TP-ACCEPT-406 (not from the documentation): Accept: application/xml: " \
+        "expected 406, got 200" in english and "forventet 406" not in english
     run_cli("report", str(out), "--lang", "nb", "--no-pdf")  # and back again, from the ids
-    assert "forventet 406 for Accept" in (out / "report.html").read_text()
+    assert "Accept: application/xml: forventet 406" in (out / "report.html").read_text()
 
 
 def test_sources_are_named_by_their_page_titles(vendor_run):

@@ -20,7 +20,16 @@ from conformance import API_BASE_PATH
 from conformance.api.liste import Liste
 from conformance.api.wire import KeepAliveWire, WireResponse
 from conformance.evidence import Evidence
-from conformance.http import BodySink, CallLimits, RetryPolicy, bounded_client, send, with_retries
+from conformance.http import (
+    CORRELATION_HEADER,
+    BodySink,
+    CallLimits,
+    RetryPolicy,
+    bounded_client,
+    new_korrelasjonsid,
+    send,
+    with_retries,
+)
 from conformance.itemstream import MalformedArray
 from conformance.messages import Message
 
@@ -140,7 +149,7 @@ class TrekkpaaleggClient(TrekkpaaleggOperations):
                 consume: BodySink | None = None) -> httpx.Response:
         """GET ``API_BASE_PATH + path``. ``token=True`` uses the client's token, a string that token,
         ``None``/``False`` sends no Authorization header. ``consume`` takes a 200 answer's body as it comes."""
-        merged = {"Accept": "application/json"}
+        merged = {"Accept": "application/json", CORRELATION_HEADER: new_korrelasjonsid()}
         if token is True and self.token is not None:
             merged["Authorization"] = f"Bearer {self.token()}"
         elif isinstance(token, str):
@@ -191,7 +200,8 @@ class KeepAliveTrekkpaaleggClient(TrekkpaaleggOperations):
 
     def _get(self, path: str, params: Mapping[str, Any] | None = None) -> WireResponse:
         def attempt(_: int) -> WireResponse:  # the token is asked for on every attempt: it may have been renewed
-            headers = {"Accept": "application/json", "Authorization": f"Bearer {self.token()}"}
+            headers = {"Accept": "application/json", "Authorization": f"Bearer {self.token()}",
+                       CORRELATION_HEADER: new_korrelasjonsid()}
             return self._wire.get(path, params, headers)
 
         return with_retries(attempt, self.retry, self._wire.origin + API_BASE_PATH + path)

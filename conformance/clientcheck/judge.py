@@ -8,6 +8,7 @@ from typing import Any
 
 from conformance import API_BASE_PATH
 from conformance.clientcheck.runner import Poll, ScenarioRun
+from conformance.clientcheck.scenarios import EXTERNAL_REF
 from conformance.messages import Message
 
 Verdict = tuple[str, Message | None]  # (status, message)
@@ -230,10 +231,67 @@ def ops_01(run: ScenarioRun) -> Verdict:
     return _fail("cc.too_concurrent", peak=peak) if peak > 5 else PASS
 
 
+PENDING_GRANTS = 3  # grants a client may send after MP-303 (one try, and a retry or two) before it must stop
+APPROVAL_WORDS = ("mp-303", "invalid_altinn_customer_configuration", "approv", "godkj")
+
+
+def _grant_systemuser(t: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(systemuser_org, externalRef) a grant asked for, whether it was accepted or not."""
+    g = t.get("grant", {})
+    return g.get("systemuser_org"), g.get("external_ref")
+
+
+def _every_grant_asks(run: ScenarioRun, part: int, wanted: str | None, message_id: str, none_id: str,
+                      **params: Any) -> Verdict | None:
+    """A failure when a grant did not ask for ``wanted`` as its system-user ``part`` (0 org, 1 externalRef)."""
+    grants = _grants(run)
+    if not grants:
+        return _fail("cc.no_token")
+    wrong = [g for g in grants if _grant_systemuser(g)[part] != wanted]
+    if not wrong:
+        return None
+    got = _grant_systemuser(wrong[0])[part]
+    return _fail(message_id, count=len(wrong), total=len(grants), got=got if got else Message(none_id), **params)
+
+
+def su_01(run: ScenarioRun) -> Verdict:
+    customer = run.setting.customer
+    return _every_grant_asks(run, 0, customer, "cc.grant_without_systemuser", "cc.no_systemuser_in_grant",
+                             customer=customer) or PASS
+
+
+def su_02(run: ScenarioRun) -> Verdict:
+    for poll in run.polls:
+        grants = _grants(run, poll.number)
+        if not grants:
+            return _fail("cc.pending_no_grant")
+        if len(grants) > PENDING_GRANTS:
+            return _fail("cc.pending_grants", count=len(grants), limit=PENDING_GRANTS)
+        if not poll.exit_known:
+            continue
+        if poll.exit_code is None:
+            return _fail("cc.pending_did_not_stop", output=poll.output[-200:])
+        if poll.exit_code == 0:
+            return _fail("cc.pending_exit_0")
+        if not any(word in poll.output.lower() for word in APPROVAL_WORDS):
+            return _fail("cc.pending_not_named", code=poll.exit_code, output=poll.output.strip()[-200:] or "-")
+    return PASS
+
+
+def su_03(run: ScenarioRun) -> Verdict:
+    wrong = _every_grant_asks(run, 1, EXTERNAL_REF, "cc.external_ref_wrong", "cc.external_ref_none",
+                              expected=EXTERNAL_REF)
+    if wrong:
+        return wrong
+    problem = _sync_problem(run.polls[-1])
+    return ("failed", problem) if problem else PASS
+
+
 JUDGES: dict[str, Callable[[ScenarioRun], Verdict]] = {
     "SBS-AUTH-01": auth_01, "SBS-AUTH-02": auth_02, "SBS-AUTH-03": auth_03, "SBS-PAGE-01": page_01,
     "SBS-PAGE-02": page_02, "SBS-PAGE-03": page_03, "SBS-STATE-01": state_01, "SBS-STATE-02": state_02,
     "SBS-ERR-01": err_01, "SBS-ERR-02": err_02, "SBS-ROB-01": rob_01, "SBS-OPS-01": ops_01,
+    "SBS-SU-01": su_01, "SBS-SU-02": su_02, "SBS-SU-03": su_03,
 }
 
 
@@ -242,4 +300,4 @@ def _query(query: dict[str, Any]) -> str:
 
 
 def judge(run: ScenarioRun) -> dict[str, Verdict]:
-    return {req: JUDGES[req](run) for req in run.scenario.requirements}
+    return {req: JUDGES[req](run) for req in run.scenario.requirements_for(run.setting)}

@@ -3,11 +3,12 @@
     python -m conformance.clientcheck.reference
 
 It follows the client-check environment contract (SBS_BASE_URL, SBS_TOKEN_URL, SBS_ISSUER, SBS_CLIENT_ID,
-SBS_KEY_FILE, SBS_CERT_FILE or SBS_KID, SBS_ORG, SBS_SCOPE, SBS_CA_FILE, SBS_STATE_FILE): it reuses its
+SBS_KEY_FILE, SBS_CERT_FILE or SBS_KID, SBS_ORG, SBS_SCOPE, SBS_CA_FILE, SBS_STATE_FILE; in systembruker mode
+also SBS_SYSTEMUSER_ORG and, when set, SBS_EXTERNAL_REF): it reuses its
 Maskinporten token (a new one only near expiry or after a 401), pages with maksAntall from the stored
 watermark by the loop rule, retries transient errors with backoff (honouring Retry-After, bounded), stops at
-once on 403, ignores unknown fields, makes one call at a time, and stores its watermark at least every
-second and at the end.
+once on 403 and on a system user that is not approved (MP-303), ignores unknown fields, makes one call at a
+time, and stores its watermark at least every second and at the end.
 
 Exit codes: 0 synced; 2 configuration; 3 access refused (401 after a new token, 403); 4 the service kept
 failing.
@@ -58,6 +59,8 @@ class ReferenceClient:
         return MaskinportenClient(credential, client_id=e["SBS_CLIENT_ID"], issuer=e["SBS_ISSUER"],
                                   token_url=e["SBS_TOKEN_URL"],
                                   scopes=[e.get("SBS_SCOPE", "skatteetaten:trekkpaalegg")],
+                                  systemuser_org=e.get("SBS_SYSTEMUSER_ORG") or None,
+                                  external_ref=e.get("SBS_EXTERNAL_REF") or None,
                                   retry=self.retry_policy(), verify=self.verify)
 
     def token(self) -> str:
@@ -132,6 +135,9 @@ class ReferenceClient:
             return 3 if exc.status in (401, 403) else 4
         except MaskinportenError as exc:
             print(f"sbs: {exc.one_line()}", file=sys.stderr)
+            if exc.mp_code == "MP-303" or exc.error == "invalid_altinn_customer_configuration":
+                print("sbs: the customer has not approved this system's system user (or it lacks the right); "
+                      "ask the customer to approve the system user request in Altinn", file=sys.stderr)
             return 3
         except TargetEnvironmentError as exc:
             print(f"sbs: {exc.one_line()}", file=sys.stderr)

@@ -15,7 +15,7 @@ from conformance import __version__
 from conformance.assemble import Outcome, RunContext, aggregate, build, check_result
 from conformance.clientcheck.judge import judge
 from conformance.clientcheck.runner import ScenarioRun
-from conformance.clientcheck.scenarios import ORG, SCENARIOS, Scenario
+from conformance.clientcheck.scenarios import CLIENT, ORG, SCENARIOS, Scenario, Setting
 from conformance.evidence import Exchange, Redactor
 from conformance.messages import Message
 from conformance.outputs import WriteReport, write_run
@@ -45,7 +45,7 @@ def _describe(scenario: Scenario) -> Message:
 
 def build_result(runs: list[ScenarioRun], lang: str, command: list[str], started: dt.datetime, *,
                  interrupted: ScenarioRun | None = None, not_started: tuple[Scenario, ...] = (),
-                 signal_name: str | None = None, run_id: str | None = None
+                 signal_name: str | None = None, run_id: str | None = None, setting: Setting = CLIENT
                  ) -> tuple[RunResult, list[Exchange], dict[str, str]]:
     catalogue = load_catalogue("sbs")
     checks, links, exchanges = [], {}, []
@@ -64,11 +64,13 @@ def build_result(runs: list[ScenarioRun], lang: str, command: list[str], started
             checks.append(check_result(outcome, catalogue, lang, PREFIXES))
     cut_short = [(interrupted.scenario, Message("cc.scenario_interrupted"))] if interrupted is not None else []
     for scenario, reason in [*cut_short, *((s, Message("cc.scenario_not_run")) for s in not_started)]:
-        for req in scenario.requirements:
+        for req in scenario.requirements_for(setting):
             checks.append(check_result(Outcome(f"{scenario.name}::{req}", f"{scenario.name}: {req}", [req],
                                                "not_run", reason, steps=[_describe(scenario)], finished=True),
                                        catalogue, lang, PREFIXES))
-    requirements = aggregate(catalogue, checks, lang, "mock", not_selected=Message("cc.no_scenario_selected"))
+    requirements = aggregate(catalogue, checks, lang, "systemuser" if setting.systemuser else "mock",
+                             not_selected=Message("cc.no_scenario_selected"),
+                             not_applicable=Message("cc.systemuser_only"))
     first = runs[0] if runs else interrupted
     from conformance.spec import load_spec
 
@@ -76,11 +78,12 @@ def build_result(runs: list[ScenarioRun], lang: str, command: list[str], started
         run_id=run_id or uuid.uuid4().hex[:8], started=started, lang=lang, tool_version=__version__,
         target={"kind": "client", "embedded_mock": True, "base_url": first.base_url if first else None,
                 "token_url": first.token_url if first else None, "issuer": first.issuer if first else None,
-                "org": ORG, "command": command,
+                "org": ORG, "systemuser_org": setting.customer, "command": command,
                 "scenarios": [r.scenario.name for r in runs] + ([interrupted.scenario.name] if interrupted else [])},
         spec=load_spec().identity(),
         environment={"python": platform.python_version(), "platform": platform.platform(), "seed": 1},
-        settings={"command": command, "scenarios": [r.scenario.name for r in runs]})
+        settings={"command": command, "scenarios": [r.scenario.name for r in runs],
+                  "systemuser": setting.customer})
     interruption = Message("run.stopped_signal", {"signal": "Ctrl-C, SIGINT" if signal_name == "SIGINT"
                                                   else "SIGTERM"}) if signal_name else None
     return build(ctx, catalogue, checks, interruption=interruption, interruption_kind=signal_name,

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 
 from conformance import SCOPE
-from conformance.clientcheck.scenarios import ORG, Scenario, truth
+from conformance.clientcheck.scenarios import CLIENT, ORG, SYSTEM_ID, Scenario, Setting, truth
 from conformance.errors import ConfigError
 from conformance.maskinporten.certs import certificate_pem, make_test_pki, new_rsa_key, private_key_pem
 from conformance.maskinporten.grant import RegisteredClient
@@ -50,25 +50,34 @@ class ScenarioRun:
     polls: list[Poll] = field(default_factory=list)
     traffic: list[dict[str, Any]] = field(default_factory=list)
     token_lifetime: int = 120
+    setting: Setting = CLIENT
     base_url: str = ""
     token_url: str = ""
     issuer: str = ""
 
 
-def register_vendor_client(state: MockState, folder: Path) -> dict[str, str]:
-    """One client usable both ways: the same key as a registered kid and in a test virksomhetssertifikat."""
+def register_vendor_client(state: MockState, folder: Path, setting: Setting = CLIENT,
+                           scenario: Scenario | None = None) -> dict[str, str]:
+    """One client usable both ways: the same key as a registered kid and in a test virksomhetssertifikat; in
+    systembruker mode also the customer's system user(s) as the scenario sets them up in Altinn. Returns the
+    client-check environment contract's variables."""
     pki = make_test_pki(ORG)
     kid = f"sbs-{uuid.uuid4().hex[:12]}"
     client_id = str(uuid.uuid4())
     state.maskinporten.register_client(RegisteredClient(client_id, ORG, frozenset({SCOPE}),
-                                                        keys={kid: pki.leaf_key.public_key()}))
+                                                        keys={kid: pki.leaf_key.public_key()}, system_id=SYSTEM_ID))
     state.maskinporten.trusted_cas.append(pki.ca_cert)
     key_file, cert_file = folder / "client-key.pem", folder / "client-cert.pem"
     key_file.write_bytes(private_key_pem(pki.leaf_key))
     key_file.chmod(0o600)
     cert_file.write_bytes(certificate_pem([pki.leaf_cert, pki.ca_cert]))
-    return {"SBS_CLIENT_ID": client_id, "SBS_KID": kid, "SBS_KEY_FILE": str(key_file),
-            "SBS_CERT_FILE": str(cert_file), "SBS_ORG": ORG, "SBS_SCOPE": SCOPE}
+    env = {"SBS_CLIENT_ID": client_id, "SBS_KID": kid, "SBS_KEY_FILE": str(key_file),
+           "SBS_CERT_FILE": str(cert_file), "SBS_ORG": ORG, "SBS_SCOPE": SCOPE}
+    if setting.customer is not None:
+        env["SBS_SYSTEMUSER_ORG"] = setting.customer
+        if scenario is not None:
+            env.update(scenario.altinn(state.maskinporten, setting))
+    return env
 
 
 def make_tls(folder: Path) -> tuple[Path, Path, Path]:
@@ -94,13 +103,13 @@ def make_tls(folder: Path) -> tuple[Path, Path, Path]:
 
 
 @contextlib.contextmanager
-def scenario_mock(scenario: Scenario, folder: Path, tls: bool = False,
-                  record_file: Any = None) -> Iterator[tuple[MockState, Any, dict[str, str]]]:
+def scenario_mock(scenario: Scenario, folder: Path, tls: bool = False, record_file: Any = None,
+                  setting: Setting = CLIENT) -> Iterator[tuple[MockState, Any, dict[str, str]]]:
     state = MockState()
     state.traffic = []
     state.record_file = record_file
-    scenario.setup(state)
-    env = register_vendor_client(state, folder)
+    scenario.setup(state, setting.data_org)
+    env = register_vendor_client(state, folder, setting, scenario)
     ssl: dict[str, str] = {}
     if tls:
         ca, cert, key = make_tls(folder)
@@ -117,19 +126,20 @@ def run_scenario(scenario: Scenario, command: Sequence[str], *, tls: bool = Fals
     """Serve the scenario and run the command once per poll. ``run`` (filled as it goes) lets a caller keep
     what was observed when the run is interrupted."""
     run = run or ScenarioRun(scenario)
+    setting = run.setting
     with tempfile.TemporaryDirectory(prefix=f"sbs-{scenario.name}-") as tmp:
         folder = Path(tmp)
         state_file = folder / "state.json"
-        with scenario_mock(scenario, folder, tls) as (state, running, env):
+        with scenario_mock(scenario, folder, tls, setting=setting) as (state, running, env):
             run.base_url, run.token_url, run.issuer = running.base_url, running.token_url, running.issuer
             run.token_lifetime = state.maskinporten.token_lifetime
             try:
                 for number in range(1, scenario.polls + 1):
                     if number > 1 and scenario.between is not None:
-                        scenario.between(state, number)
+                        scenario.between(state, number, setting.data_org)
                     state.poll = number
                     run.polls.append(_poll(number, command, {**env, "SBS_STATE_FILE": str(state_file)}, state_file,
-                                           state, timeout))
+                                           state, timeout, setting.data_org))
             finally:
                 run.traffic = list(state.traffic or [])
     return run
@@ -168,7 +178,7 @@ def start_command(command: Sequence[str], env: dict[str, str]) -> subprocess.Pop
 
 
 def _poll(number: int, command: Sequence[str], env: dict[str, str], state_file: Path, state: MockState,
-          timeout: float) -> Poll:
+          timeout: float, data_org: str) -> Poll:
     proc = start_command(command, env)
     try:
         output, _ = proc.communicate(timeout=timeout)
@@ -183,7 +193,7 @@ def _poll(number: int, command: Sequence[str], env: dict[str, str], state_file: 
     finally:
         if proc.poll() is None or os.name == "posix":
             _end_group(proc, grace=0.5)  # the leader ended, but something it started may still run
-    held, watermark = truth(state)
+    held, watermark = truth(state, data_org)
     data, problem = None, None
     if state_file.exists():
         try:
@@ -202,7 +212,7 @@ def end_polls_on_short_page(state: MockState, scenario: Scenario) -> None:
     def after(entry: dict[str, Any]) -> None:
         if entry.get("kind") == "api" and entry.get("status") == 200 and entry.get("short"):
             if state.poll < scenario.polls and scenario.between is not None:
-                scenario.between(state, state.poll + 1)
+                scenario.between(state, state.poll + 1, CLIENT.data_org)
             state.poll += 1
 
     state.after_record = after
@@ -210,13 +220,13 @@ def end_polls_on_short_page(state: MockState, scenario: Scenario) -> None:
 
 def replay_truths(scenario: Scenario, polls: int) -> list[tuple[dict[str, int], int]]:
     """The truth after each poll, by replaying the deterministic scenario."""
-    state = MockState()
-    scenario.setup(state)
+    state, org = MockState(), CLIENT.data_org
+    scenario.setup(state, org)
     out = []
     for n in range(1, polls + 1):
         if n > 1 and scenario.between is not None and n <= scenario.polls:
-            scenario.between(state, n)
-        out.append(truth(state))
+            scenario.between(state, n, org)
+        out.append(truth(state, org))
     return out
 
 

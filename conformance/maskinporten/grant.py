@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import math
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -34,24 +35,28 @@ CLOCK_SKEW = 10  # iat within +-10 s of the server clock
 CLIENT_GRANT_LIFETIME = 110  # what our client uses: safely under the maximum
 SYSTEMUSER_TYPE = "urn:altinn:systemuser"
 ORG_AUTHORITY = "iso6523-actorid-upis"
+#: The claims Digdir allows in a grant (DD-GRANT: others give 400 "Invalid assertion"); ``sub`` is accepted when it
+#: equals the client id, as Altinn's examples and working clients send it.
 KNOWN_CLAIMS = frozenset(
     {"aud", "iss", "iat", "exp", "jti", "scope", "resource", "pid", "consumer_org", "iss_onbehalfof",
-     "authorization_details", "sub", "nbf"}
+     "authorization_details", "sub"}
 )
 SYSTEMUSER_FIELDS = frozenset({"type", "systemuser_org", "externalRef"})
+DELEGATION_SOURCE = "https://tt02.altinn.no/"  # Altinn TT02: where Maskinporten TEST finds delegations
 
 
 class GrantError(Exception):
     """A rejected grant, as Maskinporten answers it: ``error``, ``error_description`` and an MP-code."""
 
     def __init__(self, error: str, mp_code: str | None, description: str, rule: str,
-                 assumed: bool = False) -> None:
+                 assumed: bool = False, status: int = 400) -> None:
         super().__init__(f"{error} ({mp_code or 'no MP-code'}): {description}")
         self.error = error
         self.mp_code = mp_code
         self.description = description
         self.rule = rule  # short rule name, e.g. "aud", "jti", used by the client judge
         self.assumed = assumed  # True when Digdir documents no code for this case
+        self.status = status  # HTTP status of the answer: 400, or 403 for "forbidden" (that one is [?])
 
     def body(self, error_uri_base: str | None = None) -> dict[str, str]:
         out = {"error": self.error, "error_description": self.description}
@@ -68,14 +73,33 @@ class RegisteredClient:
     org: str  # organisation number of the client owner
     scopes: frozenset[str]
     keys: dict[str, Any] = field(default_factory=dict)  # kid -> RSA public key
-    systemuser_orgs: dict[str, str] = field(default_factory=dict)  # customer org -> systemuser id
-    system_id: str = ""
-    token_lifetime: int = 120
+    system_id: str = ""  # the Altinn system this client belongs to (system users are made for a system)
+    token_lifetime: int | None = None  # None: Maskinporten's default
     accepts_x5c: bool = True
+
+
+@dataclass(frozen=True)
+class SystemUser:
+    """An Altinn system user: a customer's approval that a vendor's system may act for it, with rights."""
+
+    id: str
+    system_id: str
+    customer_org: str
+    rights: frozenset[str]  # Altinn resource ids, e.g. ske-informasjon-om-trekkpaalegg
+    external_ref: str | None = None  # None: made without one (it then defaults to the customer's number)
+    status: str = "approved"  # approved | pending | rejected
+
+    def matches(self, external_ref: str | None) -> bool:
+        """Altinn selects a system user by (system, customer, externalRef); no externalRef means the default."""
+        return (self.external_ref or self.customer_org) == (external_ref or self.customer_org)
 
 
 class ClientRegistry(Protocol):
     def get_client(self, client_id: str) -> RegisteredClient | None: ...
+
+    def system_users(self, system_id: str, customer_org: str) -> list[SystemUser]: ...
+
+    def delegated(self, consumer_org: str, supplier_org: str, scope: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -86,6 +110,8 @@ class VerifiedGrant:
     systemuser_org: str | None
     claims: Mapping[str, Any]
     header: Mapping[str, Any]
+    system_user: SystemUser | None = None
+    consumer_org: str | None = None  # API delegation: the customer the supplier (the client) acts for
 
 
 # ----------------------------------------------------------------------------------------------- build
@@ -118,6 +144,18 @@ def systemuser_details(org: str, external_ref: str | None = None) -> list[dict[s
     return [detail]
 
 
+def claimed_systemuser(claims: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(customer org, externalRef) a grant's ``authorization_details`` ask for, read without judging them."""
+    details = claims.get("authorization_details")
+    detail = details[0] if isinstance(details, list) and details else details
+    if not isinstance(detail, dict):
+        return None, None
+    org_ref = detail.get("systemuser_org")
+    ident = (org_ref.get("ID") or org_ref.get("id")) if isinstance(org_ref, dict) else None
+    ref = detail.get("externalRef")
+    return (ident.removeprefix("0192:") if isinstance(ident, str) else None), (ref if isinstance(ref, str) else None)
+
+
 def build_grant(
     credential: SigningCredential,
     *,
@@ -125,6 +163,7 @@ def build_grant(
     issuer: str,
     scopes: Iterable[str],
     systemuser_org: str | None = None,
+    external_ref: str | None = None,
     now: float | None = None,
     lifetime: int = CLIENT_GRANT_LIFETIME,
     algorithm: str = "RS256",
@@ -140,7 +179,7 @@ def build_grant(
         "jti": str(uuid.uuid4()),
     }
     if systemuser_org:
-        claims["authorization_details"] = systemuser_details(systemuser_org)
+        claims["authorization_details"] = systemuser_details(systemuser_org, external_ref)
     return jwt.encode(claims, credential.private_key, algorithm=algorithm, headers=credential.header())
 
 
@@ -169,8 +208,19 @@ class MemoryJtiStore:
         return False
 
 
-def _fail(error: str, mp: str | None, text: str, rule: str, assumed: bool = False) -> GrantError:
-    return GrantError(error, mp, text, rule, assumed)
+def _fail(error: str, mp: str | None, text: str, rule: str, assumed: bool = False, status: int = 400
+          ) -> GrantError:
+    return GrantError(error, mp, text, rule, assumed, status)
+
+
+@dataclass(frozen=True)
+class GrantPolicy:
+    """How the verifier decides what Digdir does not document (the mock's named assumptions)."""
+
+    max_lifetime: int = MAX_GRANT_LIFETIME
+    strict_claims: bool = True
+    kid_and_x5c: str = "refuse"  # A-MP-KID-AND-X5C: refuse | use-x5c | use-kid
+    iat_past: str = "refuse"  # A-MP-IAT-PAST: refuse (iat within 10 s, as documented) | accept (only exp counts)
 
 
 def verify_grant(
@@ -183,13 +233,15 @@ def verify_grant(
     now: Callable[[], float] = time.time,
     max_lifetime: int = MAX_GRANT_LIFETIME,
     strict_claims: bool = True,
+    policy: GrantPolicy | None = None,
 ) -> VerifiedGrant:
     """Verify a grant the way Maskinporten does, raising :class:`GrantError` with the MP-code.
 
     Order: syntax, header (alg, kid/x5c), client, key/certificate, signature, audience, timing, replay,
-    claims, scope, systembruker. ``trusted_cas`` empty means any certificate chain is accepted (orgnr and
-    validity are still checked).
+    claims, scope, delegation (``consumer_org``), systembruker. An x5c chain counts only when it leads through CA
+    certificates to one of ``trusted_cas``; without any, no certificate is accepted.
     """
+    policy = policy or GrantPolicy(max_lifetime=max_lifetime, strict_claims=strict_claims)
     try:
         header = jwt.get_unverified_header(assertion)
         claims = jwt.decode(assertion, options={"verify_signature": False})
@@ -201,6 +253,8 @@ def verify_grant(
         raise _fail("invalid_grant", "MP-011", f"Invalid assertion. Unsupported JWT algorithm {alg!r}",
                     "alg", assumed=True)
     has_kid, has_x5c = "kid" in header, "x5c" in header
+    if has_kid and has_x5c and policy.kid_and_x5c != "refuse":
+        has_kid, has_x5c = policy.kid_and_x5c == "use-kid", policy.kid_and_x5c == "use-x5c"
     if has_kid == has_x5c:
         raise _fail("invalid_grant", "MP-011",
                     "Invalid assertion. Either kid or x5c must be present, not both and not neither",
@@ -241,27 +295,36 @@ def verify_grant(
         raise _fail("invalid_grant", "MP-110", "Invalid assertion. Client authentication failed. Invalid JWT claim aud",
                     "aud")
 
-    _check_timing(claims, now(), max_lifetime)
+    _check_timing(claims, now(), policy)
 
     jti = claims.get("jti")
     if jti is not None and (not isinstance(jti, str) or jti_store.seen(jti, float(claims["exp"]))):
         raise _fail("invalid_grant", "MP-012", "Invalid assertion. Grant is used before", "jti")
 
     unknown = set(claims) - KNOWN_CLAIMS
-    if strict_claims and (unknown or ("sub" in claims and claims["sub"] != client.client_id)):
+    if policy.strict_claims and (unknown or ("sub" in claims and claims["sub"] != client.client_id)):
         raise _fail("invalid_request", "MP-011",
                     f"Invalid assertion. Claims not allowed: {sorted(unknown) or ['sub']}", "claims")
+    resource = claims.get("resource")
+    if resource is not None and not (isinstance(resource, list) and all(isinstance(r, str) for r in resource)):
+        raise _fail("invalid_request", "MP-011", "Invalid assertion. resource must be an array of strings",
+                    "claims")
 
     scopes = tuple(str(claims.get("scope") or "").split())
     if not scopes:
         raise _fail("invalid_scope", "MP-200", "Token request contains no scope", "scope", assumed=True)
-    missing = [s for s in scopes if s not in client.scopes]
+    consumer_org = _check_delegation(claims, client, scopes, registry)
+    missing = [s for s in scopes if s not in client.scopes and consumer_org is None]
     if missing:
         raise _fail("invalid_scope", "MP-200",
                     f"Token request contains invalid scopes for client: {' '.join(missing)}", "scope")
 
-    systemuser_org = _check_systemuser(claims.get("authorization_details"), client)
-    return VerifiedGrant(client, scopes, client_amr, systemuser_org, claims, header)
+    system_user = _check_systemuser(claims.get("authorization_details"), client, registry)
+    if system_user is not None and consumer_org is not None:
+        raise _fail("invalid_request", "MP-011", "Invalid assertion. consumer_org cannot be combined with a "
+                    "system user", "claims", assumed=True)
+    return VerifiedGrant(client, scopes, client_amr, system_user.customer_org if system_user else None, claims,
+                         header, system_user, consumer_org)
 
 
 def _parse_x5c(value: Any) -> list[x509.Certificate]:
@@ -275,23 +338,37 @@ def _parse_x5c(value: Any) -> list[x509.Certificate]:
 
 def _check_certificate(chain: list[x509.Certificate], client: RegisteredClient,
                        trusted_cas: Iterable[x509.Certificate], now: float) -> None:
-    leaf = chain[0]
+    """The chain must lead from the signing certificate through CA certificates to a trusted root, every
+    certificate valid now; the organisation comes from that verified leaf."""
     moment = datetime.fromtimestamp(now, UTC)
-    if not (leaf.not_valid_before_utc <= moment <= leaf.not_valid_after_utc):
-        raise _fail("invalid_grant", "MP-120", "Invalid assertion. The JWT is signed with an invalid certificate.",
+    invalid = _fail("invalid_grant", "MP-120", "Invalid assertion. The JWT is signed with an invalid certificate.",
                     "certificate")
-    anchors = list(trusted_cas)
-    if anchors and not _chains_to(chain, anchors):
-        raise _fail("invalid_grant", "MP-120", "Invalid assertion. The JWT is signed with an invalid certificate.",
-                    "certificate")
-    if orgnr_from_certificate(leaf) != client.org:
+    if not all(c.not_valid_before_utc <= moment <= c.not_valid_after_utc for c in chain):
+        raise invalid
+    if not _chains_to(chain, list(trusted_cas)):
+        raise invalid
+    if orgnr_from_certificate(chain[0]) != client.org:
         raise _fail("invalid_grant", "MP-122",
                     "Invalid JWT. Invalid organization number for client. Does not match certificate orgno",
                     "certificate_org")
 
 
+def is_ca(cert: x509.Certificate) -> bool:
+    """A certificate that may issue others: basicConstraints CA:TRUE and, if it states a key usage, keyCertSign."""
+    try:
+        if not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            return False
+    except x509.ExtensionNotFound:
+        return False
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign)
+    except x509.ExtensionNotFound:
+        return True
+
+
 def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    if cert.issuer != issuer.subject:
+    """``cert`` carries a valid signature of ``issuer``, and ``issuer`` is a CA."""
+    if cert.issuer != issuer.subject or not is_ca(issuer):
         return False
     public_key = issuer.public_key()
     if not isinstance(public_key, rsa.RSAPublicKey) or cert.signature_hash_algorithm is None:
@@ -305,27 +382,58 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
 
 
 def _chains_to(chain: list[x509.Certificate], anchors: list[x509.Certificate]) -> bool:
-    """Leaf first; each certificate signed by the next; the last one signed by (or equal to) an anchor."""
+    """Leaf first; each certificate signed by the next, a CA; the last one signed by (or itself) a trusted CA."""
+    if not anchors:
+        return False
     for cert, parent in itertools.pairwise(chain):
         if not _signed_by(cert, parent):
             return False
     top = chain[-1]
-    return any(top == a or _signed_by(top, a) for a in anchors)
+    return any((top == a and is_ca(a) and len(chain) > 1) or _signed_by(top, a) for a in anchors)
 
 
-def _check_timing(claims: Mapping[str, Any], now: float, max_lifetime: int) -> None:
+def _number(value: Any) -> bool:
+    """A JSON number that is a usable time: int or finite float, not true/false."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_timing(claims: Mapping[str, Any], now: float, policy: GrantPolicy) -> None:
     iat, exp = claims.get("iat"), claims.get("exp")
-    if not isinstance(iat, int | float) or not isinstance(exp, int | float):
+    if not _number(iat) or not _number(exp):
         raise _fail("invalid_request", "MP-011", "Invalid assertion. Invalid parameter value (iat/exp)", "timing")
-    if exp - iat > max_lifetime:
+    if exp < iat:
+        raise _fail("invalid_request", "MP-011", "Invalid assertion. exp is before iat", "timing", assumed=True)
+    if exp - iat > policy.max_lifetime:
         raise _fail("invalid_grant", None, "Invalid assertion. JWT has too long lifetime", "lifetime")
     if iat > now + CLOCK_SKEW:
         raise _fail("invalid_grant", None, "Invalid assertion. Issue time is in the future", "iat_future")
-    if exp < now - CLOCK_SKEW or iat < now - CLOCK_SKEW:
+    if exp < now - CLOCK_SKEW or (iat < now - CLOCK_SKEW and policy.iat_past == "refuse"):
         raise _fail("invalid_grant", "MP-130", "Invalid assertion. JWT is expired", "expired")
 
 
-def _check_systemuser(details: Any, client: RegisteredClient) -> str | None:
+def _check_delegation(claims: Mapping[str, Any], client: RegisteredClient, scopes: tuple[str, ...],
+                      registry: ClientRegistry) -> str | None:
+    """``consumer_org``: the supplier (this client) acts for a customer who delegated every scope in Altinn."""
+    consumer = claims.get("consumer_org")
+    if consumer is None:
+        return None
+    if not isinstance(consumer, str) or not consumer.isdigit() or len(consumer) != 9:
+        raise _fail("invalid_request", "MP-011", "Invalid assertion. consumer_org must be a 9-digit organisation "
+                    "number", "delegation")
+    if "iss_onbehalfof" in claims:
+        raise _fail("invalid_request", "MP-011", "Invalid assertion. consumer_org and iss_onbehalfof cannot be "
+                    "combined", "delegation")
+    if consumer == client.org:
+        raise _fail("invalid_request", None, "Validation of JWT claim failed: The combination consumer_org in claim "
+                    "and delegation scope on client is invalid", "delegation")
+    for scope in scopes:
+        if not registry.delegated(consumer, client.org, scope):
+            raise _fail("forbidden", "MP-251", f"Consumer {consumer} has not delegated access to the scope "
+                        f"{scope} to supplier {client.org}", "delegation", status=403)
+    return consumer
+
+
+def _check_systemuser(details: Any, client: RegisteredClient, registry: ClientRegistry) -> SystemUser | None:
     if details is None:
         return None
     if isinstance(details, dict):
@@ -341,11 +449,19 @@ def _check_systemuser(details: Any, client: RegisteredClient) -> str | None:
     ident = org_ref.get("ID") or org_ref.get("id") if isinstance(org_ref, dict) else None
     if not isinstance(ident, str) or not ident.startswith("0192:") or org_ref.get("authority") != ORG_AUTHORITY:
         raise _fail("invalid_request", "MP-303", "Invalid authorization details values", "rar")
+    external_ref = detail.get("externalRef")
+    if external_ref is not None and not isinstance(external_ref, str):
+        raise _fail("invalid_request", "MP-303", "Invalid authorization details values", "rar")
     org = ident.removeprefix("0192:")
-    if org not in client.systemuser_orgs:
+    found = [u for u in registry.system_users(client.system_id, org) if u.matches(external_ref)]
+    approved = [u for u in found if u.status == "approved"]
+    if not approved:
+        state = f" (its status is {found[0].status}: not approved)" if found else ""
+        ref = f" and externalRef {external_ref!r}" if external_ref else ""
         raise _fail("invalid_altinn_customer_configuration", "MP-303",
-                    f"No approved system user for organisation {org} on this client", "systemuser")
-    return org
+                    f"No approved system user for organisation {org}{ref} on this client's system{state}",
+                    "systemuser")
+    return approved[0]
 
 
 def decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -27,13 +27,15 @@ from starlette.routing import Route
 from conformance import API_BASE_PATH, SCOPE
 from conformance import errorcodes as ec
 from conformance.maskinporten.certs import new_rsa_key
-from conformance.maskinporten.grant import GRANT_TYPE, GrantError
-from conformance.maskinporten.tokens import token_org
+from conformance.maskinporten.grant import GRANT_TYPE, GrantError, claimed_systemuser, decode_unverified
+from conformance.maskinporten.tokens import systemuser_id, token_org
+from conformance.mock.credentials import RESOURCE
 from conformance.mock.maskinporten import AccessTokenError
 from conformance.mock.state import OTHER_ORG, MockState
 from conformance.spec import SPEC_MEDIA_TYPE, bundled_spec_text
 
 _DIGITS = re.compile(r"^[0-9]+$")
+INT64_MAX = 2**63 - 1  # the OpenAPI document's integer (int64): anything larger is not a valid value
 STREAM_ABOVE = 1000  # answers with more items than this are streamed
 STREAM_BATCH = 500
 _FIXED_KORRELASJONSID = "00000000-0000-0000-0000-000000000000"
@@ -111,24 +113,58 @@ def _notes(request: Request) -> dict[str, Any]:
     return request.scope.get("state", {}).get("sbs", {})
 
 
+def int64(raw: str | None) -> int | None:
+    """A parameter as a non-negative int64, None when absent; ValueError when it is not one (a sign, letters,
+    thousands of digits: checked by length before ``int`` so a huge value costs nothing)."""
+    if raw is None:
+        return None
+    if len(raw) > 19 or not _DIGITS.match(raw) or int(raw) > INT64_MAX:
+        raise ValueError(raw)
+    return int(raw)
+
+
+def incoming_korrelasjonsid(request: Request) -> str | None:
+    """The caller's ``Korrelasjonsid`` header when it is a UUID (accepted, never required)."""
+    value = request.headers.get("korrelasjonsid")
+    if not value:
+        return None
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        return None
+
+
+def _asked_systemuser(assertion: str) -> tuple[str | None, str | None]:
+    """What a (refused) grant asked for, for the client-check judge; nothing when it cannot be read."""
+    try:
+        return claimed_systemuser(decode_unverified(assertion)[1])
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None, None
+
+
 class _Reject(Exception):
     def __init__(self, status: int, number: str) -> None:
         self.status, self.number = status, number
 
 
 def create_app(state: MockState) -> Any:
-    faults = state.faults
+    faults, variants = state.faults, state.variants
     mp = state.maskinporten
     foreign_key = new_rsa_key() if faults.on("jwks-wrong-key") else None
 
-    def error(status: int, number: str) -> Response:
+    def error(status: int, number: str, table: ec.CodeTable | None = None, request: Request | None = None
+              ) -> Response:
+        """The error body; the caller's Korrelasjonsid (a UUID) is echoed, else a fresh one is made."""
         if faults.on("wrong-error-codes") and status == 404:
             number = ec.VALIDATION
-        melding = ec.CODES[number].melding
+        code = (table or ec.TREKKPAALEGG).codes[number]
         if faults.on("plain-text-errors"):
-            return PlainTextResponse(melding, status_code=status)
-        korrelasjonsid = _FIXED_KORRELASJONSID if faults.on("reused-korrelasjonsid") else str(uuid.uuid4())
-        body = {"kode": ec.kode(number, state.error_prefix), "melding": melding, "korrelasjonsid": korrelasjonsid}
+            return PlainTextResponse(code.melding, status_code=status)
+        korrelasjonsid = _FIXED_KORRELASJONSID if faults.on("reused-korrelasjonsid") else (
+            (incoming_korrelasjonsid(request) if request is not None else None) or str(uuid.uuid4()))
+        prefix = table.prefix if table is not None else "TP" if variants.on("error-prefix-tp") else state.error_prefix
+        kode = ec.kode(number, prefix)
+        body = {"kode": kode, "melding": code.melding, "korrelasjonsid": korrelasjonsid}
         headers = {"Retry-After": "1"} if status == 429 else None
         return JSONResponse(body, status_code=status, headers=headers)
 
@@ -157,46 +193,74 @@ def create_app(state: MockState) -> Any:
         try:
             verified = mp.verify(assertion)
         except GrantError as exc:
+            asked_org, asked_ref = _asked_systemuser(assertion)
             notes["grant"] = {"ok": False, "rule": exc.rule, "error": exc.error, "mp_code": exc.mp_code,
-                              "description": exc.description}
-            return JSONResponse(exc.body(state.origin), status_code=400)
+                              "description": exc.description, "systemuser_org": asked_org,
+                              "external_ref": asked_ref}
+            return JSONResponse(exc.body(state.origin), status_code=exc.status)
         body = mp.issue(verified)
         issued = jwt.decode(body["access_token"], options={"verify_signature": False})
         notes["grant"] = {"ok": True, "jti": verified.claims.get("jti"), "auth": verified.client_amr,
                           "lifetime": body["expires_in"], "token_jti": issued["jti"],
-                          "systemuser_org": verified.systemuser_org}
+                          "systemuser_org": verified.systemuser_org,
+                          "external_ref": verified.system_user.external_ref if verified.system_user else None,
+                          "consumer_org": verified.consumer_org}
         if faults.on("token-response-incomplete"):
             body.pop("expires_in")
             body.pop("scope")
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
     # -- Trekkpålegg API -----------------------------------------------------------------------------
+    def unauthenticated() -> _Reject:
+        """No, a broken or an expired token: 401, or 403 as feil.md words it (a variant)."""
+        return _Reject(403, ec.AUTHORISATION) if variants.on("feil-md-statuses") else _Reject(401, ec.AUTHENTICATION)
+
+    def forbidden() -> _Reject:
+        """A valid token without the scope: 403, or 401 as feil.md words it (a variant)."""
+        return _Reject(401, ec.AUTHENTICATION) if variants.on("feil-md-statuses") else _Reject(403, ec.AUTHORISATION)
+
     def authorise(request: Request) -> str | None:
         """The trekkpliktig's org number from the bearer token, or raise _Reject(401/403)."""
         header = request.headers.get("authorization", "")
         if not header:
             if faults.on("accept-missing-token"):
                 return None
-            raise _Reject(401, ec.AUTHENTICATION)
+            raise unauthenticated()
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value:
-            raise _Reject(401, ec.AUTHENTICATION)
+            raise unauthenticated()
         try:
             claims = mp.verify_access_token(value.strip(),
                                             check_signature=not faults.on("accept-invalid-signature"),
                                             check_expiry=not faults.on("accept-expired-token"))
         except AccessTokenError as exc:
-            raise _Reject(401, ec.AUTHENTICATION) from exc
+            raise unauthenticated() from exc
         _notes(request)["token_jti"] = claims.get("jti")
         limit = state.behaviour.token_max_uses
         if limit is not None and state.use_token(str(claims.get("jti"))) > limit:
-            raise _Reject(401, ec.AUTHENTICATION)  # the scenario's token "expires" mid-sync
+            raise unauthenticated()  # the scenario's token "expires" mid-sync
         if SCOPE not in str(claims.get("scope", "")).split() and not faults.on("ignore-scope"):
-            raise _Reject(403, ec.AUTHORISATION)
+            raise forbidden()
+        user_id = systemuser_id(claims)
+        if user_id is not None:  # the system user must (still) hold the API's resource in Altinn
+            user = mp.systemuser(user_id)
+            if user is None or user.status != "approved" or RESOURCE not in user.rights:
+                raise forbidden()
+        if "supplier" in claims and state.assumptions.get("A-TP-DELEGATION", "accept") == "refuse":
+            raise forbidden()
         return token_org(claims)
 
     def present(item: dict[str, Any], org: str) -> dict[str, Any]:
-        """Apply the data faults to one item (both operations show the same data)."""
+        """Apply the data faults and variants to one item (both operations show the same data)."""
+        if variants.on("opprettet-local-time"):
+            item["opprettet"] = item["opprettet"][:19]
+        for period in item.get("trekkstoerrelseForPeriode") or []:
+            if variants.on("sluttdato-null"):
+                period.setdefault("sluttdato", None)
+            if variants.on("basic-dates"):
+                for key in ("startdato", "sluttdato"):
+                    if isinstance(period.get(key), str):
+                        period[key] = period[key].replace("-", "")
         if faults.on("invalid-opprettet"):
             item["opprettet"] = "09.08.2025 15:00"
         if faults.on("wrong-trekkpliktig"):
@@ -219,7 +283,7 @@ def create_app(state: MockState) -> Any:
         if call in behaviour.transient:
             status, retry_after = behaviour.transient[call]
             notes["injected"] = status
-            response = error(status, ec.UNEXPECTED)
+            response = error(status, ec.UNEXPECTED, request=request)
             if retry_after is not None:
                 response.headers["Retry-After"] = str(retry_after)
             return response
@@ -242,7 +306,7 @@ def create_app(state: MockState) -> Any:
                 if not streamed:
                     state.leave(org)
         except _Reject as rej:
-            return error(rej.status, rej.number)
+            return error(rej.status, rej.number, request=request)
 
     def list_handler(request: Request, org: str) -> Response:
         query = query_of(request.scope)
@@ -250,10 +314,10 @@ def create_app(state: MockState) -> Any:
         lenient = faults.on("lenient-paging-params")
         if (fra_raw is None) != (maks_raw is None) and not lenient:
             raise _Reject(400, ec.VALIDATION)
-        if any(v is not None and not _DIGITS.match(v) for v in (fra_raw, maks_raw)):
-            raise _Reject(400, ec.VALIDATION)
-        fra = int(fra_raw) if fra_raw is not None else None
-        maks = int(maks_raw) if maks_raw is not None else None
+        try:
+            fra, maks = int64(fra_raw), int64(maks_raw)
+        except ValueError:
+            raise _Reject(400, ec.VALIDATION) from None
         if maks is not None and maks < 1 and not lenient:
             raise _Reject(400, ec.VALIDATION)
         if lenient and maks_raw is not None and fra is None:
@@ -261,6 +325,8 @@ def create_app(state: MockState) -> Any:
         store = state.store(org)
         if faults.on("empty-org-404") and store.count() == 0:
             raise _Reject(404, ec.NOT_FOUND)
+        if variants.on("empty-body") and store.count() == 0:
+            return Response(b"", media_type="application/json")
         if faults.on("inclusive-fra") and fra is not None:
             fra -= 1
         if faults.on("ignore-maks-antall"):
@@ -309,12 +375,14 @@ def create_app(state: MockState) -> Any:
     def version_handler(request: Request, org: str) -> Response:
         trekkid = request.path_params["trekkid"]
         raw = request.path_params["trekkversjon"]
-        if not _DIGITS.match(raw):
+        try:
+            wanted = int64(raw)
+        except ValueError:
             if faults.on("non-numeric-version-500"):
-                raise _Reject(500, ec.UNEXPECTED)
-            raise _Reject(400, ec.VALIDATION)
+                raise _Reject(500, ec.UNEXPECTED) from None
+            raise _Reject(400, ec.VALIDATION) from None
+        assert wanted is not None
         store = state.store(org)
-        wanted = int(raw)
         latest = store.latest_version_number(trekkid)
         if latest is not None and faults.on("version-returns-latest") and wanted < latest:
             wanted = latest
@@ -325,7 +393,10 @@ def create_app(state: MockState) -> Any:
             raise _Reject(404, ec.NOT_FOUND)
         if faults.on("version-body-differs"):
             item["opprettet"] = "2001-01-01T00:00:00.00Z"
-        return JSONResponse(present(item, org))
+        item = present(item, org)
+        if variants.on("version-extra-field"):
+            item["kildesystem"] = "versjonsendepunktet"
+        return JSONResponse(item)
 
     async def list_route(request: Request) -> Response:
         return await api(request, list_handler)
@@ -335,8 +406,16 @@ def create_app(state: MockState) -> Any:
 
     async def unknown_api_path(request: Request) -> Response:
         if faults.on("unknown-path-400"):
-            return error(400, ec.VALIDATION)
-        return error(404, ec.UNKNOWN_URL)
+            return error(400, ec.VALIDATION, request=request)
+        if variants.on("gateway-404"):  # the gateway's own answer, not the application's format (feil.md)
+            return PlainTextResponse("404 NOT FOUND", status_code=404)
+        if variants.on("das-002-unknown-path"):
+            return error(404, ec.DAS_UNKNOWN_URL, ec.COMMON, request=request)
+        return error(404, ec.UNKNOWN_URL, request=request)
+
+    def unexpected(request: Request, exc: Exception) -> Response:
+        """Any unexpected error: a 500 with the -001 body, never Starlette's bare text."""
+        return error(500, ec.UNEXPECTED, request=request)
 
     async def openapi(request: Request) -> Response:
         return Response(bundled_spec_text(), media_type=SPEC_MEDIA_TYPE)
@@ -350,6 +429,6 @@ def create_app(state: MockState) -> Any:
         Route("/token", token, methods=["POST"]),
         Route("/openapi.yaml", openapi, methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={Exception: unexpected})
     app.state.mock = state
     return TrafficRecorder(app, state)

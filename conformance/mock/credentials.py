@@ -18,6 +18,7 @@ from conformance.maskinporten.grant import RegisteredClient
 from conformance.mock.state import MockState
 
 OTHER_SCOPE = "skatteetaten:testscope"  # a second scope, for the wrong-scope check
+RESOURCE = "ske-informasjon-om-trekkpaalegg"  # the Altinn resource a system user needs for the Trekkpålegg API
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,16 @@ class ClientCredentials:
 
 
 def register_client(state: MockState, org: str, *, use_x5c: bool = False, systemuser_orgs: tuple[str, ...] = (),
-                    scopes: tuple[str, ...] = (SCOPE, OTHER_SCOPE), token_lifetime: int = 120,
-                    client_id: str | None = None) -> ClientCredentials:
+                    scopes: tuple[str, ...] = (SCOPE, OTHER_SCOPE), token_lifetime: int | None = None,
+                    client_id: str | None = None, system_id: str | None = None) -> ClientCredentials:
+    """A client of ``org`` on the mock's Maskinporten, with approved system users (right: the Trekkpålegg
+    resource) for the customers ``systemuser_orgs``."""
     client_id = client_id or str(uuid.uuid4())
     client = RegisteredClient(client_id=client_id, org=org, scopes=frozenset(scopes),
-                              systemuser_orgs={o: str(uuid.uuid4()) for o in systemuser_orgs},
-                              system_id=f"{org}_sbs", token_lifetime=token_lifetime)
+                              system_id=system_id or f"{org}_sbs", token_lifetime=token_lifetime)
+    for customer in systemuser_orgs:
+        if not state.maskinporten.system_users(client.system_id, customer):
+            state.maskinporten.add_systemuser(client.system_id, customer, frozenset({RESOURCE}))
     if use_x5c:
         pki = make_test_pki(org)
         state.maskinporten.trusted_cas.append(pki.ca_cert)

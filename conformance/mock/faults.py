@@ -8,8 +8,7 @@ what a failing report looks like.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from conformance.mock.switches import Switches
 
 #: name -> (requirement it breaks, what the mock then does)
 FAULTS: dict[str, tuple[str, str]] = {
@@ -44,18 +43,6 @@ FAULTS: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass
-class Faults:
-    enabled: set[str] = field(default_factory=set)
-
-    @classmethod
-    def of(cls, names: Iterable[str]) -> Faults:
-        names = set(names)
-        unknown = names - FAULTS.keys()
-        if unknown:
-            raise ValueError(f"unknown fault(s): {', '.join(sorted(unknown))}; known: {', '.join(FAULTS)}")
-        return cls(names)
-
-    def on(self, name: str) -> bool:
-        assert name in FAULTS, name  # a typo here would silently disable a fault
-        return name in self.enabled
+class Faults(Switches):
+    KNOWN = FAULTS
+    KIND = "fault"

@@ -19,10 +19,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from conformance.maskinporten.certs import new_rsa_key
 from conformance.maskinporten.grant import (
+    DELEGATION_SOURCE,
     MAX_GRANT_LIFETIME,
     ORG_AUTHORITY,
+    GrantPolicy,
     MemoryJtiStore,
     RegisteredClient,
+    SystemUser,
     VerifiedGrant,
     verify_grant,
 )
@@ -50,6 +53,11 @@ class MockMaskinporten:
     strict_claims: bool = True
     clients: dict[str, RegisteredClient] = field(default_factory=dict)
     trusted_cas: list[x509.Certificate] = field(default_factory=list)
+    # Altinn as data: system users (a customer's approval of a vendor's system, with rights) and API delegations
+    # (consumer, supplier, scope).
+    systemusers: list[SystemUser] = field(default_factory=list)
+    delegations: set[tuple[str, str, str]] = field(default_factory=set)
+    assumptions: dict[str, str] = field(default_factory=dict)  # the mock's named assumptions (A-MP-*)
     key: rsa.RSAPrivateKey = field(default_factory=new_rsa_key)
     jti_store: MemoryJtiStore = field(default_factory=MemoryJtiStore)
     tokens_issued: int = 0
@@ -68,6 +76,24 @@ class MockMaskinporten:
     def get_client(self, client_id: str) -> RegisteredClient | None:
         return self.clients.get(client_id)
 
+    def add_systemuser(self, system_id: str, customer_org: str, rights: frozenset[str], *,
+                       external_ref: str | None = None, status: str = "approved") -> SystemUser:
+        user = SystemUser(str(uuid.uuid4()), system_id, customer_org, rights, external_ref, status)
+        self.systemusers.append(user)
+        return user
+
+    def system_users(self, system_id: str, customer_org: str) -> list[SystemUser]:
+        return [u for u in self.systemusers if u.system_id == system_id and u.customer_org == customer_org]
+
+    def systemuser(self, systemuser_id: str) -> SystemUser | None:
+        return next((u for u in self.systemusers if u.id == systemuser_id), None)
+
+    def delegate(self, consumer_org: str, supplier_org: str, scope: str) -> None:
+        self.delegations.add((consumer_org, supplier_org, scope))
+
+    def delegated(self, consumer_org: str, supplier_org: str, scope: str) -> bool:
+        return (consumer_org, supplier_org, scope) in self.delegations
+
     # -- endpoints' logic --------------------------------------------------------------------------
     def metadata(self, origin: str) -> dict[str, Any]:
         return {
@@ -84,24 +110,38 @@ class MockMaskinporten:
         key = key or self.key
         return {"keys": [public_jwk(key.public_key(), self.kid)]}
 
+    @property
+    def policy(self) -> GrantPolicy:
+        return GrantPolicy(max_lifetime=self.max_grant_lifetime, strict_claims=self.strict_claims,
+                           kid_and_x5c=self.assumptions.get("A-MP-KID-AND-X5C", "refuse"),
+                           iat_past=self.assumptions.get("A-MP-IAT-PAST", "refuse"))
+
     def verify(self, assertion: str) -> VerifiedGrant:
         return verify_grant(assertion, issuer=self.issuer, registry=self, jti_store=self.jti_store,
-                            trusted_cas=self.trusted_cas, max_lifetime=self.max_grant_lifetime,
-                            strict_claims=self.strict_claims)
+                            trusted_cas=self.trusted_cas, policy=self.policy)
 
     def issue(self, grant: VerifiedGrant) -> dict[str, Any]:
         """Token response (RFC 6749 shape) for a verified grant."""
         client = grant.client
-        lifetime = client.token_lifetime or self.token_lifetime
+        lifetime = client.token_lifetime or self.token_lifetime  # a client's own lifetime, else Maskinporten's
         extra: dict[str, Any] = {}
-        if grant.systemuser_org:
-            extra["authorization_details"] = [{
+        org = client.org
+        if grant.system_user is not None:
+            user = grant.system_user
+            detail: dict[str, Any] = {
                 "type": "urn:altinn:systemuser",
-                "systemuser_org": {"authority": ORG_AUTHORITY, "ID": f"0192:{grant.systemuser_org}"},
-                "systemuser_id": [client.systemuser_orgs[grant.systemuser_org]],
-                "system_id": client.system_id or f"{client.org}_sbs",
-            }]
-        token = self.mint(client_id=client.client_id, org=client.org, scope=" ".join(grant.scopes),
+                "systemuser_org": {"authority": ORG_AUTHORITY, "ID": f"0192:{user.customer_org}"},
+                "systemuser_id": [user.id],
+                "system_id": user.system_id,
+            }
+            if user.external_ref:
+                detail["externalRef"] = user.external_ref
+            extra["authorization_details"] = [detail]
+        if grant.consumer_org is not None:  # API delegation: the customer is the consumer, the vendor the supplier
+            org = grant.consumer_org
+            extra["supplier"] = {"authority": ORG_AUTHORITY, "ID": f"0192:{client.org}"}
+            extra["delegation_source"] = DELEGATION_SOURCE
+        token = self.mint(client_id=client.client_id, org=org, scope=" ".join(grant.scopes),
                           client_amr=grant.client_amr, lifetime=lifetime, **extra)
         self.tokens_issued += 1
         return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "scope": " ".join(grant.scopes)}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from conformance.mock.app import create_app
 from conformance.mock.state import MockState
@@ -43,20 +44,41 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _config(app: Any, **kwargs: Any) -> uvicorn.Config:
+IDLE_TIMEOUT = 30.0  # seconds an idle connection (kept alive, or never used) stays open
+MAX_CONNECTIONS = 512  # more open connections than this: the oldest idle one is closed for a new one
+
+
+class _IdleBoundedProtocol(HttpToolsProtocol):
+    """uvicorn's protocol, with two bounds it lacks: a connection that never sends a request is closed after the
+    idle timeout too (uvicorn arms that timer only after a response), and a flood of idle connections cannot use
+    up the file descriptors a new client needs."""
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self.opened = self.loop.time()
+        self.timeout_keep_alive_task = self.loop.call_later(self.timeout_keep_alive, self.timeout_keep_alive_handler)
+        if len(self.connections) > MAX_CONNECTIONS:
+            idle = [c for c in self.connections if c is not self and (c.cycle is None or c.cycle.response_complete)]
+            if idle:
+                min(idle, key=lambda c: getattr(c, "opened", 0.0)).transport.close()
+
+
+def _config(app: Any, idle_timeout: float = IDLE_TIMEOUT, **kwargs: Any) -> uvicorn.Config:
     # No access log and no proxy-headers layer: the mock is reached directly, and both cost time per call.
-    return uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False, proxy_headers=False, **kwargs)
+    return uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False, proxy_headers=False,
+                          http=_IdleBoundedProtocol, timeout_keep_alive=idle_timeout, **kwargs)
 
 
 @contextlib.contextmanager
 def serve(state: MockState, host: str = "127.0.0.1", port: int = 0, *, ssl_certfile: str | None = None,
-          ssl_keyfile: str | None = None, startup_timeout: float = 10.0, app: Any = None) -> Iterator[RunningMock]:
+          ssl_keyfile: str | None = None, startup_timeout: float = 10.0, app: Any = None,
+          idle_timeout: float = IDLE_TIMEOUT) -> Iterator[RunningMock]:
     """Serve the mock in a background thread on a free (or given) port until the block ends. ``app`` replaces
     the mock's app (benchmarks compare the mock with a static answer on the same server)."""
     sock = _bind(host, port)
     scheme = "https" if ssl_certfile else "http"
     state.set_origin(f"{scheme}://{host}:{sock.getsockname()[1]}")
-    config = _config(app or create_app(state), ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+    config = _config(app or create_app(state), idle_timeout, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="sbs-mock")
     thread.start()
@@ -86,7 +108,8 @@ class _AnnouncingServer(uvicorn.Server):
         print(self.ready_line, flush=True)
 
 
-def serve_forever(state: MockState, sock: socket.socket, ready_line: str = "Press Ctrl-C to stop.") -> None:
+def serve_forever(state: MockState, sock: socket.socket, ready_line: str = "Press Ctrl-C to stop.",
+                  idle_timeout: float = IDLE_TIMEOUT) -> None:
     """Serve on an already bound socket until interrupted; ``state.set_origin`` must have been called."""
-    config = _config(create_app(state))
+    config = _config(create_app(state), idle_timeout)
     _AnnouncingServer(config, ready_line).run(sockets=[sock])

@@ -12,6 +12,7 @@ from conformance.errorcodes import DEFAULT_PREFIX
 from conformance.mock.faults import Faults
 from conformance.mock.maskinporten import MockMaskinporten
 from conformance.mock.store import GeneratedStore, MemoryStore, Store, examples_store
+from conformance.mock.variants import Variants
 
 # Deterministic seed organisations (valid check digits; TT02 test organisations).
 EXAMPLES_ORG = "310702641"  # the published examples
@@ -35,6 +36,7 @@ class MockState:
     maskinporten: MockMaskinporten = field(default_factory=MockMaskinporten)
     stores: dict[str, Store] = field(default_factory=dict)
     faults: Faults = field(default_factory=Faults)
+    variants: Variants = field(default_factory=Variants)
     error_prefix: str = DEFAULT_PREFIX
     origin: str = "http://127.0.0.1"
     max_concurrent: int | None = 5  # Skatteetaten's usage rule, per organisation; None: unlimited
@@ -47,6 +49,13 @@ class MockState:
     _token_uses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    assumptions: dict[str, str] = field(default_factory=dict)  # the mock's named assumptions (scope mock)
+
+    def assume(self, values: dict[str, str]) -> None:
+        """Serve by these values of the mock's named assumptions (the rest keep their defaults)."""
+        self.assumptions.update(values)
+        self.maskinporten.assumptions = self.assumptions
 
     def record(self, entry: dict[str, Any]) -> None:
         with self._lock:
@@ -100,9 +109,10 @@ class MockState:
             self._in_flight[org] -= 1
 
 
-def seeded_state(generated: int = 2_000, *, faults: Faults | None = None, seed: int = 1) -> MockState:
+def seeded_state(generated: int = 2_000, *, faults: Faults | None = None, seed: int = 1,
+                 variants: Variants | None = None) -> MockState:
     """The standard seed: examples org, empty org, and a generated org with ``generated`` trekkpålegg."""
-    state = MockState(faults=faults or Faults())
+    state = MockState(faults=faults or Faults(), variants=variants or Variants())
     state.stores[EXAMPLES_ORG] = examples_store(EXAMPLES_ORG)
     state.stores[EMPTY_ORG] = MemoryStore()
     if generated:

@@ -15,8 +15,26 @@ LABELS: dict[str, dict[str, str]] = {
     "interrupted": {"nb": "Avbrutt", "en": "Interrupted"},
     "incomplete": {"nb": "Ufullstendig", "en": "Incomplete"},
     "interruption": {"nb": "Kjøringen ble ikke fullført", "en": "The run did not complete"},
+    "not_applicable": {"nb": "gjelder ikke", "en": "not applicable"},
     "not_run_required": {"nb": "Påkrevde krav som ikke ble kjørt", "en": "Required requirements not run"},
     "relied": {"nb": "delt kall", "en": "shared call"},
+    "assumptions": {"nb": "Forutsetninger", "en": "Assumptions"},
+    "assumptions_note": {"nb": "Det Skatteetaten eller Digdir ikke dokumenterer, men som kontrollene eller mocken "
+                                "bygger på. En kontroll som feiler bare fordi en forutsetning ikke holdt, er en "
+                                "advarsel som navngir den – ikke et brudd på dokumentasjonen. Endres med "
+                                "--assume ID=VERDI.",
+                         "en": "What Skatteetaten or Digdir do not document, but the checks or the mock rely on. A "
+                               "check that fails only because an assumption did not hold is a warning that names "
+                               "it – not a violation of the documentation. Change one with --assume ID=VALUE."},
+    "assumption_value": {"nb": "Verdi brukt", "en": "Value used"},
+    "assumption_outcome": {"nb": "I denne kjøringen", "en": "In this run"},
+    "held": {"nb": "holdt", "en": "held"},
+    "not_held": {"nb": "holdt ikke", "en": "did not hold"},
+    "not_observed": {"nb": "ikke observert", "en": "not observed"},
+    "observed": {"nb": "observert", "en": "observed"},
+    "reasoning": {"nb": "Grunnlag", "en": "Source or reasoning"},
+    "relied_by": {"nb": "Krav som bygger på den", "en": "Requirements resting on it"},
+    "scope_mock": {"nb": "mocken", "en": "the mock"},
     "see_check": {"nb": "se kontrollen", "en": "see the check"},
     "evidence_file": {"nb": "bevisfil", "en": "evidence file"},
     "exchange_count": {"nb": "kall i alt", "en": "calls in all"},

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 SEVERITIES = ("required", "recommended", "informational")
-TARGETS = ("mock", "test")
+TARGETS = ("mock", "test", "systemuser")  # systemuser: client-check of a systembruker client
 
 
 @dataclass(frozen=True)
