@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from conformance import SCOPE
-from conformance.api import TrekkpaaleggClient
 from conformance.evidence import Evidence
 from conformance.maskinporten import MaskinportenClient, SigningCredential
-from conformance.mock import EMPTY_ORG, EXAMPLES_ORG, GENERATED_ORG, MockState, seeded_state, serve
+from conformance.mock import MockState, seeded_state, serve
 from conformance.mock.credentials import ClientCredentials, register_client
 from conformance.mock.server import RunningMock
+from conformance.profiles.trekkpaalegg import SCOPE
+from conformance.profiles.trekkpaalegg.client import TrekkpaaleggClient
+from conformance.profiles.trekkpaalegg.mock import EMPTY_ORG, EXAMPLES_ORG, GENERATED_ORG
 
 ROOT = Path(__file__).parent
 # Vendors' example checks, run through the plugin by tests/test_plugin.py and tests/test_interrupts.py, not
@@ -28,7 +29,7 @@ EXAMPLES_FILE = ROOT.parent / "shared" / "reference" / "examples" / "trekkpaaleg
 
 @pytest.fixture
 def state() -> MockState:
-    return seeded_state(generated=50)
+    return seeded_state(50)
 
 
 @pytest.fixture

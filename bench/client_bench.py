@@ -30,16 +30,16 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
 
-from conformance import API_BASE_PATH
 from conformance.clientcheck.runner import scenario_mock
-from conformance.clientcheck.scenarios import SCENARIOS
 from conformance.mock.server import serve
 from conformance.mock.state import MockState
-from conformance.mock.store import GeneratedStore
+from conformance.profiles.trekkpaalegg import LIST_PATH as API_BASE_PATH
+from conformance.profiles.trekkpaalegg.scenarios import SCENARIOS
+from conformance.profiles.trekkpaalegg.store import GeneratedStore
 
 CEILING_CLIENT = """
 import sys, time
-from conformance.api import KeepAliveTrekkpaaleggClient
+from conformance.profiles.trekkpaalegg.client import KeepAliveTrekkpaaleggClient
 n, url = int(sys.argv[1]), sys.argv[2]
 client = KeepAliveTrekkpaaleggClient(url, lambda: "static")
 client.hent_side(0, 1)

@@ -1,4 +1,6 @@
-"""sbs-conformance: conformance suite and verification toolkit for Skatteetaten's Trekkpålegg API."""
+"""sbs-conformance: conformance suite and verification toolkit for Skatteetaten's APIs (Trekkpålegg, Trukket
+kildeskatt på lønn, ...), for the end-user systems (SBS) that integrate with them. Each API is a profile
+(:mod:`conformance.profiles`)."""
 
 from importlib.metadata import PackageNotFoundError, version
 
@@ -7,7 +9,4 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+source"
 
-SCOPE = "skatteetaten:trekkpaalegg"
-API_BASE_PATH = "/api/trekkpaalegg/v1"
-
-__all__ = ["API_BASE_PATH", "SCOPE", "__version__"]
+__all__ = ["__version__"]

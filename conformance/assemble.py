@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.catalogue import Catalogue
 from conformance.messages import Message
-from conformance.requirements import Catalogue
 from conformance.results import CheckResult, RequirementResult, RunResult, requirement_status, verdict
 
 
@@ -99,7 +99,7 @@ def aggregate(catalogue: Catalogue, checks: list[CheckResult], lang: str, target
         out.append(RequirementResult(req.id, req.title(lang), req.severity, req.source, status,
                                      [c.nodeid for c in own], reason.render(lang) if reason else "", req.hint(lang),
                                      source_title=req.source_title(lang), reason_ref=reason.ref() if reason else None,
-                                     applicable=applicable))
+                                     applicable=applicable, api=catalogue.profile_of(req.id) or ""))
     # A vendor's own requirement ids (not in the catalogue) are listed after it, as required ones.
     for extra in dict.fromkeys(i for c in checks for i in c.requirements if catalogue.get(i) is None):
         own = [c for c in checks if extra in c.requirements]
@@ -116,8 +116,10 @@ def run_error(checks: Iterable[CheckResult]) -> dict[str, str] | None:
     return {"kind": first.error_kind or "tool", "message": first.message}
 
 
-def localise(result: RunResult, lang: str, catalogue: Catalogue) -> None:
-    """Render every text of a result in ``lang`` again: titles, hints, sources, reasons, check messages."""
+def localise(result: RunResult, lang: str, catalogue: Catalogue | None = None) -> None:
+    """Render every text of a result in ``lang`` again: titles, hints, sources, reasons, check messages (the
+    catalogue is the result's own by default: its profiles, API or client requirements)."""
+    catalogue = catalogue or result.catalogue()
     result.lang = lang
     for r in result.requirements:
         req = catalogue.get(r.id)
@@ -128,9 +130,9 @@ def localise(result: RunResult, lang: str, catalogue: Catalogue) -> None:
     for c in result.checks:
         c.localise(lang)
     if result.assumptions:
-        from conformance.assumptions import load_register
+        from conformance.assumptions import register_of
 
-        register = load_register()
+        register = register_of(result.profiles)
         for entry in result.assumptions:
             a = register.get(entry["id"])
             if a is not None:
@@ -152,6 +154,9 @@ class RunContext:
     environment: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    profile: str = "trekkpaalegg"  # what --api named
+    profiles: list[str] = field(default_factory=lambda: ["trekkpaalegg"])
+    specs: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def build(ctx: RunContext, catalogue: Catalogue, checks: list[CheckResult], *, interruption: Message | None = None,
@@ -173,4 +178,5 @@ def build(ctx: RunContext, catalogue: Catalogue, checks: list[CheckResult], *, i
                         run_error=error is not None),
         lang=ctx.lang, tool_version=ctx.tool_version, target=ctx.target, spec=ctx.spec, requirements=requirements,
         checks=checks, environment=ctx.environment, error=error, meta=ctx.meta, settings=ctx.settings,
-        waivers=waivers or [], merged_from=merged_from or [], interruption=stopped)
+        waivers=waivers or [], merged_from=merged_from or [], interruption=stopped, profile=ctx.profile,
+        profiles=list(ctx.profiles), specs=dict(ctx.specs) or {ctx.profiles[0]: ctx.spec})

@@ -14,7 +14,6 @@ import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.resources import files
 from typing import Any
 
 import yaml
@@ -96,8 +95,22 @@ def parse_register(text: str, name: str) -> Register:
 
 @cache
 def load_register(profile: str = "trekkpaalegg") -> Register:
-    text = files("conformance.requirements").joinpath(f"{profile}-assumptions.yaml").read_text(encoding="utf-8")
-    return parse_register(text, profile)
+    """A profile's register (``assumptions.yaml`` in its package)."""
+    from conformance.profiles import get
+
+    return parse_register(get(profile).text("assumptions.yaml"), profile)
+
+
+def register_of(profiles: Iterable[str]) -> Register:
+    """The registers of several profiles as one (ids are unique across profiles: A-TP-..., A-TKS-...)."""
+    registers = [load_register(name) for name in profiles]
+    if len(registers) == 1:
+        return registers[0]
+    merged = tuple(a for r in registers for a in r.assumptions)
+    ids = [a.id for a in merged]
+    if len(set(ids)) != len(ids):
+        raise ValueError("assumption ids are not unique across profiles")
+    return Register(merged, "\n".join(r.text for r in registers))
 
 
 def parse_assume(items: Iterable[str]) -> dict[str, str]:

@@ -181,19 +181,20 @@ def _print_summary(result: Any, out: Path, written: Any = None) -> None:
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     import pytest
 
-    from conformance.mock import seeded_orgs
     from conformance.plugin import PLUGIN_NAME
     from conformance.preflight import prepare
 
     try:
         settings = resolve({o.name: getattr(args, o.name) for o in OPTIONS}, config=args.config)
-        prepared = prepare(settings, seeded_orgs=seeded_orgs(settings.mock_size))
+        prepared = prepare(settings)
     except ConfigError as exc:
         return _fail(exc)
-    suite_dir = Path(str(files("conformance.suite")))
+    package_dir = Path(str(files("conformance")))
+    suite_dir = package_dir / "suite"
+    # The suite: the checks every API shares, and (added by the plugin) the selected APIs' own.
     selection = ["--pyargs", "conformance.suite"]
     if settings.rerun_failed:
-        selection = _rerun_selection(prepared.previous, suite_dir)
+        selection = _rerun_selection(prepared.previous, package_dir)
         if not selection:
             print(f"{PROG}: nothing to re-run: {settings.rerun_failed} has no failed or errored checks")
             with contextlib.suppress(OSError):
@@ -201,7 +202,8 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
             return EXIT_PASSED
     stop = StopSignal()
     bridge = _SettingsBridge(settings, prepared, stop)
-    pytest_args = ["-c", str(suite_dir / "pytest.ini"), "--rootdir", str(suite_dir), *selection, *QUIET_PYTEST, *extra]
+    pytest_args = ["-c", str(suite_dir / "pytest.ini"), "--rootdir", str(package_dir), *selection, *QUIET_PYTEST,
+                   *extra]
     # Isolate the suite from whatever pytest plugins the environment has: load only ours.
     previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
@@ -238,55 +240,73 @@ def final_code(result: Any, written: Any) -> int:
     return exit_code(result)
 
 
-def _rerun_selection(old: Any, suite_dir: Path) -> list[str]:
-    """Paths of the earlier run's failed/errored bundled checks (a vendor's own checks are carried over)."""
+def _rerun_selection(old: Any, package_dir: Path) -> list[str]:
+    """Paths of the earlier run's failed/errored bundled checks (a vendor's own checks are carried over). Node ids
+    are relative to the package: ``suite/test_auth.py::...[trekkpaalegg]``, ``profiles/<api>/checks/...``."""
     out = []
     for c in old.checks:
         if c.status in ("failed", "error"):
             module, _, name = c.nodeid.partition("::")
-            if (suite_dir / module).is_file():
-                out.append(f"{suite_dir / module}::{name}")
+            if (package_dir / module).is_file():
+                out.append(f"{package_dir / module}::{name}")
     return out
 
 
 def cmd_mock_serve_scenario(args: argparse.Namespace) -> int:
     """Serve one client-check scenario for a system that is polled by hand, recording its traffic."""
-    from conformance.clientcheck.runner import end_polls_on_short_page, register_vendor_client
-    from conformance.clientcheck.scenarios import CLIENT, SCENARIOS
+    from conformance.clientcheck.runner import end_polls_by, register_vendor_client
+    from conformance.clientcheck.scenarios import CLIENT
     from conformance.mock.server import _bind, serve_forever
     from conformance.mock.state import MockState
 
+    try:
+        profile = _client_profile(args.api)
+    except ConfigError as exc:
+        return _fail(exc)
+    SCENARIOS = profile.clientcheck.SCENARIOS
     scenario = SCENARIOS.get(args.scenario)
     if scenario is None:
         return _fail(ConfigError(f"unknown scenario {args.scenario}", f"choose from {', '.join(SCENARIOS)}"))
     if scenario.systemuser_only:
         return _fail(ConfigError(f"scenario {scenario.name} judges a systembruker client",
                                  f"run it with {PROG} client-check --systemuser CUSTOMER --scenario {scenario.name}"))
-    state = MockState()
+    state = MockState(served=[profile.name])
     state.traffic = []
     scenario.setup(state, CLIENT.data_org)
     state.poll = 1
-    end_polls_on_short_page(state, scenario)
+    end_polls_by(state, scenario, profile.clientcheck.ends_poll)
     args.credentials_dir.mkdir(parents=True, exist_ok=True)
-    env = register_vendor_client(state, args.credentials_dir)
+    env = register_vendor_client(state, args.credentials_dir, CLIENT, scenario, profile.name)
     try:
         sock = _bind(args.host, args.port)
     except OSError as exc:
         return _fail(ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", "choose another --port"))
     state.set_origin(f"http://{args.host}:{sock.getsockname()[1]}")
-    env.update({"SBS_BASE_URL": state.origin, "SBS_TOKEN_URL": state.token_url, "SBS_ISSUER": state.issuer})
-    print(f"sbs-conformance mock, scenario {scenario.name}: {scenario.description}")
-    print(f"  polls: {scenario.polls} (a poll ends when the sync reaches a short page)")
+    env.update({"SBS_BASE_URL": state.base_url(profile), "SBS_TOKEN_URL": state.token_url,
+                "SBS_ISSUER": state.issuer})
+    print(f"sbs-conformance mock, {profile.title_en}, scenario {scenario.name}: {scenario.description}")
+    print(f"  polls: {scenario.polls} (a poll ends when the sync is done: {profile.clientcheck.ends_poll.__doc__})")
     for key, value in env.items():
         print(f"  {key}={value}")
     with contextlib.ExitStack() as stack:
         if args.record:
             state.record_file = stack.enter_context(args.record.open("a", encoding="utf-8"))
-            print(f"  recording to {args.record}; afterwards: {PROG} client-judge --scenario {scenario.name} "
-                  f"{args.record} --state <your state.json>")
+            print(f"  recording to {args.record}; afterwards: {PROG} client-judge --api {profile.name} --scenario "
+                  f"{scenario.name} {args.record} --state <your state.json>")
         with contextlib.suppress(KeyboardInterrupt):
             serve_forever(state, sock)
     return EXIT_PASSED
+
+
+def _client_profile(api: str | None) -> Any:
+    """The profile whose client is judged (``--api``, default trekkpaalegg); it must have a client check."""
+    from conformance.profiles import DEFAULT, get, profiles
+
+    profile = get(api or DEFAULT)
+    if profile.client_catalogue is None:
+        with_check = [p.name for p in profiles() if p.client_catalogue]
+        raise ConfigError(f"the {profile.name} API has no client check", f"choose one of {', '.join(with_check)}")
+    return profile
 
 
 def _client_out(args: argparse.Namespace, started: Any, run_id: str) -> Path:
@@ -302,9 +322,13 @@ def cmd_client_judge(args: argparse.Namespace) -> int:
 
     from conformance.clientcheck.results import write_client_report
     from conformance.clientcheck.runner import run_from_recording
-    from conformance.clientcheck.scenarios import SCENARIOS
     from conformance.messages import Message
 
+    try:
+        profile = _client_profile(args.api)
+    except ConfigError as exc:
+        return _fail(exc)
+    SCENARIOS = profile.clientcheck.SCENARIOS
     scenario = SCENARIOS.get(args.scenario)
     if scenario is None:
         return _fail(ConfigError(f"unknown scenario {args.scenario}", f"choose from {', '.join(SCENARIOS)}"))
@@ -321,26 +345,25 @@ def cmd_client_judge(args: argparse.Namespace) -> int:
             final_state = json.loads(args.state.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             problem = Message("cc.state_unreadable", {"path": str(args.state), "cause": str(exc)[:120]})
-    run = run_from_recording(scenario, traffic, final_state, problem)
+    run = run_from_recording(scenario, traffic, final_state, problem, profile.name)
     started, run_id = dt.datetime.now(dt.UTC), uuid.uuid4().hex[:8]
     out = _client_out(args, started, run_id)
     result, written = write_client_report([run], out, args.lang, ["(polled by hand)"], started, pdf=not args.no_pdf,
-                                          run_id=run_id)
+                                          run_id=run_id, api=profile.name)
     print_summary(result, out, written)
     return final_code(result, written)
 
 
-def _systemuser_spec(spec: str) -> tuple[str, str, str | None]:
-    """``CUSTOMER[:RESOURCE[:EXTERNALREF]]`` of ``mock serve --systemuser``."""
+def _systemuser_spec(spec: str, default_rights: frozenset[str]) -> tuple[str, frozenset[str], str | None]:
+    """``CUSTOMER[:RESOURCE[:EXTERNALREF]]`` of ``mock serve --systemuser`` (default right: every served API's)."""
     from conformance.identifiers import orgnr_ok
-    from conformance.mock.credentials import RESOURCE
 
     customer, _, rest = spec.partition(":")
     resource, _, external_ref = rest.partition(":")
     if not orgnr_ok(customer):
         raise ConfigError(f"--systemuser {spec}: {customer} is not a valid organisation number",
                           "give CUSTOMER[:RESOURCE[:EXTERNALREF]], e.g. 313367002:ske-informasjon-om-trekkpaalegg")
-    return customer, resource or RESOURCE, external_ref or None
+    return customer, frozenset({resource}) if resource else default_rights, external_ref or None
 
 
 def _delegation_spec(spec: str) -> tuple[str, str]:
@@ -356,38 +379,45 @@ def _delegation_spec(spec: str) -> tuple[str, str]:
 def cmd_mock_serve(args: argparse.Namespace) -> int:
     if args.scenario:
         return cmd_mock_serve_scenario(args)
-    from conformance.assumptions import load_register, parse_assume
-    from conformance.mock import Faults
-    from conformance.mock.credentials import register_client
+    from conformance.assumptions import parse_assume, register_of
+    from conformance.mock import Faults, Variants
+    from conformance.mock.credentials import register_client, served_rights
     from conformance.mock.server import _bind, serve_forever
-    from conformance.mock.state import EMPTY_ORG, EXAMPLES_ORG, MockState, org_specs
-    from conformance.mock.variants import Variants
+    from conformance.mock.state import MOCK_ORG, MockState
+    from conformance.profiles import select
 
     try:
-        faults = Faults.of(args.fault or [])
-        state = MockState(faults=faults, variants=Variants.of(args.variant or []))
-        stores = org_specs(args.orgs or ["examples", "empty", "generated:2000"])
+        served = select(args.api or "all")
+        state = MockState(faults=Faults.of(args.fault or []), variants=Variants.of(args.variant or []),
+                          served=[p.name for p in served])
+        for profile in served:
+            profile.mock.seed(state, size=args.size, orgs=args.orgs)
     except ValueError as exc:
         return _fail(ConfigError(str(exc), "see sbs-conformance mock serve --help"))
-    state.assume(load_register().resolve(parse_assume(args.assume or [])))
+    state.assume(register_of(p.name for p in served).resolve(parse_assume(args.assume or [])))
     if args.token_lifetime is not None:
         if args.token_lifetime < 1:
             return _fail(ConfigError("--token-lifetime must be at least 1 second", "e.g. --token-lifetime 120"))
         state.maskinporten.token_lifetime = args.token_lifetime
-    systemusers = [_systemuser_spec(spec) for spec in args.systemuser or []]
+    rights = served_rights(state)
+    systemusers = [_systemuser_spec(spec, rights) for spec in args.systemuser or []]
     delegations = [_delegation_spec(spec) for spec in args.delegation or []]
-    state.stores.update(stores)
-    main_org = EXAMPLES_ORG if EXAMPLES_ORG in stores else next(iter(stores), EXAMPLES_ORG)
-    # Without --systemuser every other organisation has approved a system user of the mock's system.
-    customers = () if systemusers else tuple(o for o in stores if o != main_org)
-    kid_client = register_client(state, main_org, systemuser_orgs=customers)
-    x5c_client = register_client(state, main_org, use_x5c=True, systemuser_orgs=customers)
+    main_org = MOCK_ORG
+    # Without --systemuser every organisation with data (but the main one) has approved a system user of the mock's
+    # system, with every served API's right.
+    customers: list[str] = []
+    if not systemusers:
+        for profile in served:
+            listed = getattr(profile.mock, "customers", None)
+            customers += [c for c in (listed(state, main_org) if listed else []) if c not in customers]
+    kid_client = register_client(state, main_org, systemuser_orgs=tuple(customers))
+    x5c_client = register_client(state, main_org, use_x5c=True, systemuser_orgs=tuple(customers))
     system_id = f"{main_org}_sbs"
     for customer, resource, external_ref in systemusers:
-        state.maskinporten.add_systemuser(system_id, customer, frozenset({resource}), external_ref=external_ref)
+        state.maskinporten.add_systemuser(system_id, customer, resource, external_ref=external_ref)
     for supplier, consumer in delegations:
-        for scope in ("skatteetaten:trekkpaalegg",):
-            state.maskinporten.delegate(consumer, supplier, scope)
+        for profile in served:
+            state.maskinporten.delegate(consumer, supplier, profile.scope)
     creds_dir = args.credentials_dir
     kid_files = kid_client.write(creds_dir / "kid")
     x5c_files = x5c_client.write(creds_dir / "x5c")
@@ -398,18 +428,22 @@ def cmd_mock_serve(args: argparse.Namespace) -> int:
                                  "choose another --port"))
     origin = f"http://{args.host}:{sock.getsockname()[1]}"
     state.set_origin(origin)
-    empty = EMPTY_ORG if EMPTY_ORG in stores else None
-    common = (f"--target mock --base-url {origin} --token-url {state.token_url} --issuer {state.issuer} "
-              f"--org {main_org}{f' --empty-org {empty}' if empty else ''}")
+    api = served[0].name if len(served) == 1 else "all"
+    empty = next((e for p in served if (e := getattr(p.mock, "EMPTY_ORG", None))), None)
+    common = (f"--api {api} --target mock --base-url {origin} --token-url {state.token_url} "
+              f"--issuer {state.issuer} --org {main_org}{f' --empty-org {empty}' if empty else ''}")
     print(f"sbs-conformance mock {__version__}")
     print(f"  issuer:       {state.issuer}")
     print(f"  token URL:    {state.token_url}   (tokens live {state.maskinporten.token_lifetime} s)")
     print(f"  metadata:     {origin}/.well-known/oauth-authorization-server  (JWKS {origin}/jwk)")
-    print(f"  API base URL: {origin}/api/trekkpaalegg/v1   (OpenAPI: {origin}/openapi.yaml)")
-    for org, store in stores.items():
-        print(f"  organisation {org}: {store.count()} trekkpålegg")
-    if faults.enabled:
-        print(f"  faults on:    {', '.join(sorted(faults.enabled))}")
+    for profile in served:
+        root = state.base_url(profile) + profile.api_root
+        print(f"  API {profile.name}: {root}   ({profile.title_en}; scope {profile.scope}; OpenAPI: "
+              f"{origin}{profile.mock_mount}/openapi.yaml)")
+        for line in profile.mock.describe(state):
+            print(f"    {line}")
+    if state.faults.enabled:
+        print(f"  faults on:    {', '.join(sorted(state.faults.enabled))}")
     if state.variants.enabled:
         print(f"  variants on:  {', '.join(sorted(state.variants.enabled))}")
     for user in state.maskinporten.systemusers:
@@ -418,7 +452,7 @@ def cmd_mock_serve(args: argparse.Namespace) -> int:
               f"({', '.join(sorted(user.rights))}{ref})")
     for consumer, supplier, scope in sorted(state.maskinporten.delegations):
         print(f"  delegation:   {consumer} delegated {scope} to {supplier}")
-    print("Registered clients (scope skatteetaten:trekkpaalegg):")
+    print(f"Registered clients (scopes {', '.join(p.scope for p in served)}):")
     print(f"  kid:  client id {kid_client.client_id}, kid {kid_client.kid}, key {kid_files['key']}")
     print(f"  x5c:  client id {x5c_client.client_id}, key {x5c_files['key']}, certificate chain {x5c_files['cert']}")
     print("Run the suite against it:")
@@ -454,7 +488,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     from conformance.assemble import localise
     from conformance.integrity import write_manifest
     from conformance.outputs import write_renderings
-    from conformance.requirements import load_catalogue
     from conformance.results import read_json
 
     folder: Path = args.folder
@@ -463,8 +496,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except (OSError, ValueError, TypeError, KeyError) as exc:
         return _fail(ConfigError(f"cannot read {folder / 'results.json'}: {exc}", "give an output folder of a run"))
     if args.lang and args.lang != result.lang:
-        catalogue = load_catalogue("sbs" if result.target.get("kind") == "client" else "trekkpaalegg")
-        localise(result, args.lang, catalogue)
+        localise(result, args.lang)  # by the result's own catalogue: its APIs, API or client requirements
     written = write_renderings(result, folder, pdf=not args.no_pdf)
     inputs = {}
     old_manifest = folder / "manifest.json"
@@ -541,16 +573,18 @@ def cmd_client_check(args: argparse.Namespace, command: list[str]) -> int:
 
     from conformance.clientcheck.results import write_client_report
     from conformance.clientcheck.runner import ScenarioRun, run_scenario
-    from conformance.clientcheck.scenarios import SCENARIOS, Setting, selectable
+    from conformance.clientcheck.scenarios import Setting, selectable
     from conformance.identifiers import orgnr_ok
 
     try:
         _check_command(command)
+        profile = _client_profile(args.api)
+        SCENARIOS = profile.clientcheck.SCENARIOS
         if args.systemuser is not None and not orgnr_ok(args.systemuser):
             raise ConfigError(f"--systemuser {args.systemuser!r} is not a valid organisation number",
                               "give the customer's 9-digit organisation number (a synthetic one in TT02)")
         setting = Setting(args.systemuser)
-        names = selectable(setting) if not args.scenario or "all" in args.scenario else args.scenario
+        names = selectable(SCENARIOS, setting) if not args.scenario or "all" in args.scenario else args.scenario
         unknown = [n for n in names if n not in SCENARIOS]
         if unknown:
             raise ConfigError(f"unknown scenario {', '.join(unknown)}", f"choose from {', '.join(SCENARIOS)}")
@@ -569,7 +603,7 @@ def cmd_client_check(args: argparse.Namespace, command: list[str]) -> int:
         try:
             for name in names:
                 print(f"scenario {name}: {SCENARIOS[name].description}", flush=True)
-                current = ScenarioRun(SCENARIOS[name], setting=setting)
+                current = ScenarioRun(SCENARIOS[name], setting=setting, api=profile.name)
                 run_scenario(SCENARIOS[name], command, tls=args.tls, timeout=args.timeout, run=current)
                 runs.append(current)
                 current = None
@@ -584,7 +618,7 @@ def cmd_client_check(args: argparse.Namespace, command: list[str]) -> int:
     not_started = tuple(SCENARIOS[n] for n in names[len(runs) + (1 if current is not None else 0):])
     result, written = write_client_report(runs, out, args.lang, command, started, pdf=not args.no_pdf,
                                           interrupted=current, not_started=not_started, signal_name=stop.name,
-                                          run_id=run_id, setting=setting)
+                                          run_id=run_id, setting=setting, api=profile.name)
     print_summary(result, out, written)
     return final_code(result, written)
 
@@ -615,6 +649,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("new", type=Path)
     client = sub.add_parser("client-check", help="judge your own SBS: run its command against scenario mocks",
                             description="Run your SBS command (after --) against the mock, scenario by scenario.")
+    client.add_argument("--api", help="the API your system is a client of (default trekkpaalegg)")
     client.add_argument("--scenario", action="append", help="scenario name, repeatable, or all (default)")
     client.add_argument("--tls", action="store_true", help="serve HTTPS with a CA made for the run (SBS_CA_FILE)")
     client.add_argument("--out", type=Path)
@@ -629,18 +664,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve = mock_sub.add_parser("serve", help="serve the mock over HTTP until Ctrl-C")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--api", help="the APIs to serve: one name, or all (default)")
+    serve.add_argument("--size", type=int, default=2000, help="size of each API's generated data set (default 2000)")
     serve.add_argument("--orgs", nargs="+", metavar="SPEC",
-                       help="organisations to seed: examples, empty, generated[:N], each optionally ORGNR=SPEC "
-                            "(default: examples empty generated:2000)")
+                       help="Trekkpålegg: organisations to seed: examples, empty, generated[:N], each optionally "
+                            "ORGNR=SPEC (default: examples empty generated:2000)")
     serve.add_argument("--fault", action="append", help="turn on a fault switch (repeatable)")
     serve.add_argument("--variant", action="append", help="serve a documented variation (repeatable)")
     serve.add_argument("--assume", action="append", metavar="ID=VALUE",
                        help="a value for one of the mock's named assumptions (A-MP-..., A-TP-DELEGATION)")
     serve.add_argument("--systemuser", action="append", metavar="CUSTOMER[:RESOURCE[:EXTERNALREF]]",
                        help="an approved Altinn system user of the mock's system (repeatable; default: every other "
-                            "organisation, with the Trekkpålegg resource)")
+                            "organisation with data, with every served API's resource)")
     serve.add_argument("--delegation", action="append", metavar="SUPPLIER:CONSUMER",
-                       help="an Altinn API delegation of skatteetaten:trekkpaalegg (repeatable)")
+                       help="an Altinn API delegation of every served API's scope (repeatable)")
     serve.add_argument("--token-lifetime", type=int, help="seconds a token lives (expires_in; default 120)")
     serve.add_argument("--idle-timeout", type=float, default=30.0,
                        help="seconds an idle keep-alive connection stays open (default 30)")
@@ -650,6 +687,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--record", type=Path, help="with --scenario: append every request to this JSONL file")
     judge = sub.add_parser("client-judge", help="judge recorded traffic of a scenario (mock serve --record)")
     judge.add_argument("traffic", type=Path)
+    judge.add_argument("--api", help="the API the system is a client of (default trekkpaalegg)")
     judge.add_argument("--scenario", required=True)
     judge.add_argument("--state", type=Path, help="the system's state after the last poll (JSON, as SBS_STATE_FILE)")
     judge.add_argument("--out", type=Path)

@@ -20,6 +20,7 @@ from conformance.errors import EXIT_ENVIRONMENT, EXIT_PASSED, EXIT_USAGE, Confor
 from conformance.maskinporten.certs import key_matches_certificate, orgnr_from_certificate
 from conformance.maskinporten.grant import CLOCK_SKEW
 from conformance.preflight import Prepared, load_credential
+from conformance.profiles import select
 from conformance.session import TargetSession
 from conformance.settings import Settings
 from conformance.spec import load_spec
@@ -53,18 +54,25 @@ class Doctor:
                 credential = load_credential(self.settings)
             except ConformanceToolError as exc:
                 problem = exc
-        session = TargetSession.start(Prepared(self.settings, "doctor", dt.datetime.now(dt.UTC), Path("."),
-                                               load_spec(self.settings.spec), credential))
+        profiles = select(self.settings.api)
+        specs = {p.name: load_spec(self.settings.spec, p) if self.settings.spec else load_spec(profile=p)
+                 for p in profiles}
+        session = TargetSession.start(Prepared(self.settings, "doctor", dt.datetime.now(dt.UTC), Path("."), specs,
+                                               credential, profiles=profiles))
         try:
             s = session.settings
             self.add("OK", "configuration", f"target {s.target}{' (embedded mock)' if s.embedded_mock else ''}, "
-                     f"org {s.org}, {s.auth_alternative}, {s.credential_kind}")
+                     f"API {', '.join(p.name for p in profiles)}, org {s.org}, {s.auth_alternative}, "
+                     f"{s.credential_kind}")
             credential_ok = self.credentials(session, problem)
-            reachable = [self.reachable("API", s.base_url or ""), self.reachable("Maskinporten", s.token_url or "")]
+            reachable = [self.reachable(f"API {p.name}" if len(profiles) > 1 else "API", session.base_url(p))
+                         for p in profiles]
+            reachable.append(self.reachable("Maskinporten", s.token_url or ""))
             if all(reachable):
                 self.clock(s.token_url or "")
                 if credential_ok:
-                    self.token(session)
+                    for profile in profiles:
+                        self.token(session, profile.scope)
         finally:
             session.close()
         return self.findings
@@ -150,10 +158,10 @@ class Doctor:
         else:
             self.add("OK", "clock", text)
 
-    def token(self, session: TargetSession) -> None:
+    def token(self, session: TargetSession, scope: str) -> None:
         try:
-            token = session.maskinporten(systemuser_org=session.settings.org if session.settings.systemuser
-                                         else None).token()
+            token = session.maskinporten(session.settings.scope or scope, session.settings.org
+                                         if session.settings.systemuser else None).token()
         except ConformanceToolError as exc:
             kind = "environment" if exc.exit_code == EXIT_ENVIRONMENT else "config"
             self.add("FAIL", "token", exc.cause, exc.hint, kind)

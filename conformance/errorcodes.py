@@ -1,12 +1,11 @@
 """Error-code tables, each under its prefix: the mock answers with them and the checks judge by them.
 
 Every Skatteetaten application may answer with the common codes (``DAS-001``..``DAS-008``, feil.md "Felles
-feilkoder"); each API adds its own table. A code is judged by the table of its own prefix, so a ``DAS-002`` 404
-is right even though ``-002`` is a 500 in the API's table. The Trekkpålegg page lists the Krav og betalinger
-codes (KB-001..009); the real prefix of the Trekkpålegg service is undocumented, so it is a named assumption
-(A-TP-ERROR-PREFIX) and the mock's prefix is configurable.
-Sources: https://skatteetaten.github.io/api-dokumentasjon/api/trekkpaalegg (tab Feilkoder) and
-https://skatteetaten.github.io/api-dokumentasjon/om/feil.
+feilkoder"); each API adds its own table (its profile holds it), numbered by one scheme: ``-001`` 500 unexpected,
+``-002`` 500 backend, ``-003`` 404 unknown URL, ``-004`` 401, ``-005`` 403, ``-006`` 400 validation, ``-007`` 404
+no data, ``-008`` 406 format, ``-009`` 404 unknown id. A code is judged by the table of its own prefix, so a
+``DAS-002`` 404 is right even though ``-002`` is a 500 in the API's table.
+Source: https://skatteetaten.github.io/api-dokumentasjon/om/feil.
 """
 
 from __future__ import annotations
@@ -14,8 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-DEFAULT_PREFIX = "KB"
 
 #: Shape of a documented code: letters (optionally with underscores) followed by three digits.
 KODE_PATTERN = re.compile(r"^[A-Z][A-Z_]*-[0-9]{3}$")
@@ -37,12 +34,12 @@ class CodeTable:
         return CodeTable(prefix, self.codes)
 
 
-def _table(prefix: str, *codes: ErrorCode) -> CodeTable:
+def table(prefix: str, *codes: ErrorCode) -> CodeTable:
     return CodeTable(prefix, {c.number: c for c in codes})
 
 
 #: The common codes of every Skatteetaten application (feil.md).
-COMMON = _table(
+COMMON = table(
     "DAS",
     ErrorCode("001", (500,), "Uventet feil. Kontakt support med applikasjon og korrelasjonsid"),
     ErrorCode("002", (404,), "Forespurt URL er ikke et gyldig endepunkt"),
@@ -54,33 +51,19 @@ COMMON = _table(
     ErrorCode("008", (403,), "Du er ikke autorisert for den forespurte ressursen"),
 )
 
-#: The Trekkpålegg API's table, as the page lists it (the Krav og betalinger codes).
-TREKKPAALEGG = _table(
-    DEFAULT_PREFIX,
-    ErrorCode("001", (500,), "Uventet feil på tjenesten"),
-    ErrorCode("002", (500,), "Uventet feil i et bakenforliggende system"),
-    ErrorCode("003", (404,), "Ukjent url benyttet"),
-    ErrorCode("004", (401,), "Feil i forbindelse med autentisering"),
-    ErrorCode("005", (403,), "Feil i forbindelse med autorisering"),
-    ErrorCode("006", (400,), "Feil i forbindelse med validering av inputdata"),
-    ErrorCode("007", (404,), "Fant ingen trekkpålegg på angitt identifikator"),
-    ErrorCode("008", (406,), "Feil tilknyttet dataformat. Kun json er støttet"),
-    ErrorCode("009", (404,), "Ingen treff på oppgitt identifikator"),
-)
-CODES = TREKKPAALEGG.codes  # number -> code, for the mock
-
 # Situation -> code number, for the mock.
 UNEXPECTED = "001"
 UNKNOWN_URL = "003"
 AUTHENTICATION = "004"
 AUTHORISATION = "005"
 VALIDATION = "006"
+NO_DATA = "007"
 NOT_FOUND = "009"
 FORMAT = "008"
 DAS_UNKNOWN_URL = "002"
 
 
-def kode(number: str, prefix: str = DEFAULT_PREFIX) -> str:
+def kode(number: str, prefix: str) -> str:
     return f"{prefix}-{number}"
 
 
@@ -103,8 +86,3 @@ def judge(kode_value: str, tables: Iterable[CodeTable]) -> Judgement:
         return Judgement(None, False)
     entry = table.codes.get(number)
     return Judgement(entry.statuses if entry else None, True)
-
-
-def documented_statuses(kode_value: str, prefix: str = DEFAULT_PREFIX) -> tuple[int, ...] | None:
-    """HTTP statuses the code is documented with (by its own prefix's table), or None."""
-    return judge(kode_value, (COMMON, TREKKPAALEGG.with_prefix(prefix))).statuses

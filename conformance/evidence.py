@@ -16,8 +16,8 @@ a hundred thousand items does not grow the process.
 
 from __future__ import annotations
 
-import json
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -93,16 +93,15 @@ class Redactor:
         return {k: (REDACTED if k.lower() in SECRET_NAMES else self.text(v)) for k, v in headers.items()}
 
     def body(self, raw: str, content_type: str) -> str:
-        if "json" in content_type:
-            try:
-                return json.dumps(self._json(json.loads(raw)), ensure_ascii=False)
-            except ValueError:
-                pass
+        """A body with secrets replaced: by key in JSON and XML (:mod:`conformance.codecs`), a form by field, and
+        every registered value and known shape anywhere."""
         if "x-www-form-urlencoded" in content_type:
             pairs = urllib.parse.parse_qsl(raw, keep_blank_values=True)
             return urllib.parse.urlencode(
                 [(k, REDACTED if k.lower() in SECRET_NAMES else self.text(v)) for k, v in pairs])
-        return self.text(raw)
+        from conformance.codecs import rewrite_text
+
+        return rewrite_text(content_type, raw, _secret_key, self.text) if raw else raw
 
     def reapply(self, e: Exchange) -> None:
         """Redact an already recorded exchange again with every secret registered since (before writing)."""
@@ -113,14 +112,10 @@ class Redactor:
         e.response_body = self.text(e.response_body)
         e.error = self.text(e.error) if e.error else None
 
-    def _json(self, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: (REDACTED if k.lower() in SECRET_NAMES else self._json(v)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._json(v) for v in value]
-        if isinstance(value, str):
-            return self.text(value)
-        return value
+
+
+def _secret_key(key: str, value: str) -> str | None:
+    return REDACTED if key.lower() in SECRET_NAMES else None
 
 
 @dataclass
@@ -157,18 +152,18 @@ class Exchange:
 
 
 def korrelasjonsid_of(headers: httpx.Headers | dict[str, str], body: str) -> str | None:
-    """The answer's korrelasjonsid: a response header, or the error body's field (else the exchange shows the
-    one the request sent)."""
+    """The answer's korrelasjonsid: a response header, or the error body's field, JSON or XML (else the exchange
+    shows the one the request sent)."""
     lowered = {k.lower(): v for k, v in headers.items()}
     for name in ("korrelasjonsid", "x-correlation-id", "x-request-id"):
         if name in lowered:
             return lowered[name]
-    if body.startswith("{") and "korrelasjonsid" in body:
-        try:
-            value = json.loads(body).get("korrelasjonsid")
-        except (ValueError, AttributeError):
-            return None
-        return str(value) if value is not None else None
+    if "korrelasjonsid" in body[:20_000]:
+        from conformance.codecs import error_fields
+
+        fields = error_fields(lowered.get("content-type", ""), body)
+        value = fields.get("korrelasjonsid") if fields else None
+        return str(value) if value else None
     return None
 
 
@@ -303,6 +298,16 @@ class Evidence:
                 if line:
                     yield Exchange.from_dict(orjson.loads(line))
 
+    def export(self, path: Path) -> int:
+        """Copy the spool (one redacted exchange per line) to ``path``, for another process to merge (a
+        pytest-xdist worker hands its evidence to the controller this way); returns the number of exchanges."""
+        with self._lock:
+            self._spool.flush()
+            self._spool.seek(0)
+            with path.open("wb") as out:
+                shutil.copyfileobj(self._spool, out)
+            return self.count
+
     @property
     def exchanges(self) -> list[Exchange]:
         """Every exchange so far, read from the spool into a list (convenient for small runs; a large run
@@ -311,3 +316,14 @@ class Evidence:
 
     def close(self) -> None:
         self._spool.close()
+
+
+def read_spools(paths: list[Path], offsets: list[int]) -> Iterator[Exchange]:
+    """Exchanges of several exported spools, in order, each spool's ``seq`` shifted by its offset."""
+    for path, offset in zip(paths, offsets, strict=True):
+        with path.open("rb") as f:
+            for line in f:
+                if line.strip():
+                    e = Exchange.from_dict(orjson.loads(line))
+                    e.seq += offset
+                    yield e

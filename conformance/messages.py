@@ -37,10 +37,17 @@ def register(package: str, resource: str = "messages.yaml") -> None:
         _texts.cache_clear()
 
 
+def _profile_files() -> list[tuple[str, str]]:
+    """Each registered profile's ``messages.yaml`` (its checks' and client check's texts)."""
+    from conformance.profiles import profiles
+
+    return [(p.package, "messages.yaml") for p in profiles() if p.resource("messages.yaml").is_file()]
+
+
 @cache
 def _texts() -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
-    for package, resource in _FILES:
+    for package, resource in [*_FILES, *_profile_files()]:
         data = yaml.safe_load(files(package).joinpath(resource).read_text(encoding="utf-8")) or {}
         for key, texts in data.items():
             if key in out:

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as dt
 import hashlib
@@ -43,11 +42,6 @@ class WriteReport:
     leaks: list[str] = field(default_factory=list)  # "file: label", never the value
 
 
-def _learn(pseudo: Pseudonymiser, body: str) -> None:
-    """Remember the personal values of a JSON body (non-JSON bodies are matched by pattern later)."""
-    if body[:1] in "[{":
-        with contextlib.suppress(ValueError):
-            pseudo.learn(json.loads(body))
 
 
 def _slug(nodeid: str) -> str:
@@ -57,13 +51,6 @@ def _slug(nodeid: str) -> str:
 
 def _headers(headers: dict[str, str], pseudo: Pseudonymiser) -> list[dict[str, str]]:
     return [{"name": k, "value": pseudo.text(v)} for k, v in headers.items()]
-
-
-def _body(text: str, pseudo: Pseudonymiser) -> str:
-    if text[:1] in "[{":
-        with contextlib.suppress(ValueError):
-            return json.dumps(pseudo.json(json.loads(text)), ensure_ascii=False)
-    return pseudo.text(text)
 
 
 def har_entry(e: Exchange, pseudo: Pseudonymiser) -> dict[str, Any]:
@@ -78,13 +65,13 @@ def har_entry(e: Exchange, pseudo: Pseudonymiser) -> dict[str, Any]:
         "response": {"status": e.status or 0, "statusText": "", "httpVersion": "HTTP/1.1",
                      "headers": _headers(e.response_headers, pseudo),
                      "content": {"size": len(e.response_body), "mimeType": resp_ct,
-                                 "text": _body(e.response_body, pseudo)},
+                                 "text": pseudo.body(e.response_body, resp_ct)},
                      "redirectURL": "", "headersSize": -1, "bodySize": len(e.response_body)},
         "cache": {}, "timings": {"send": 0, "wait": round(e.elapsed_ms, 1), "receive": 0},
         "_seq": e.seq, "_kind": e.kind, "_attempt": e.attempt, "_korrelasjonsid": e.korrelasjonsid,
     }
     if e.request_body:
-        entry["request"]["postData"] = {"mimeType": req_ct, "text": _body(e.request_body, pseudo)}
+        entry["request"]["postData"] = {"mimeType": req_ct, "text": pseudo.body(e.request_body, req_ct)}
     if e.error:
         entry["_error"] = pseudo.text(e.error)
     return entry
@@ -218,7 +205,8 @@ def write_renderings(result: RunResult, folder: Path, *, pdf: bool = True, pseud
         pseudo = Pseudonymiser()
         for path in sorted((folder / EVIDENCE_DIR).glob("*.json")):
             for entry in json.loads(path.read_text(encoding="utf-8"))["log"]["entries"]:
-                _learn(pseudo, entry["response"]["content"].get("text") or "")
+                content = entry["response"]["content"]
+                pseudo.learn_body(content.get("text") or "", content.get("mimeType") or "")
     if previews is None:
         previews = _previews_from_folder(folder, result, pseudo)
     else:
@@ -254,7 +242,7 @@ ExchangeSource = Iterable[Exchange] | Callable[[], Iterable[Exchange]]
 def write_run(result: RunResult, folder: Path, exchanges: ExchangeSource, *, redactor: Redactor,
               pseudonymise: bool = True, pdf: bool = True, sign_key: Path | None = None,
               inputs: dict[str, str | None] | None = None, carry_from: Path | None = None,
-              links: dict[str, str] | None = None) -> WriteReport:
+              links: dict[str, str] | None = None, personal_keys: dict[str, str] | None = None) -> WriteReport:
     """Write the whole folder. ``exchanges`` is read twice (to learn personal values, then to write): pass a
     list, or a callable that returns a fresh iterator each time (``evidence.iter_exchanges``, read from disk)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -269,11 +257,13 @@ def write_run(result: RunResult, folder: Path, exchanges: ExchangeSource, *, red
                 (folder / EVIDENCE_DIR).mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(carry_from / c.evidence, folder / name)
                 c.evidence = name
-    pseudo = Pseudonymiser(enabled=True)
+    from conformance.privacy import KEY_KINDS
+
+    pseudo = Pseudonymiser(enabled=True, key_kinds={**KEY_KINDS, **(personal_keys or {})})
     each = exchanges if callable(exchanges) else _replayable(exchanges)
     for e in each():
-        _learn(pseudo, e.response_body)
-        _learn(pseudo, e.request_body)
+        pseudo.learn_body(e.response_body, e.response_headers.get("content-type", ""))
+        pseudo.learn_body(e.request_body, e.request_headers.get("content-type", ""))
     # Evidence keeps real values only with --no-pseudonymise (internal use); nothing else ever does.
     evidence_pseudo = pseudo if pseudonymise else Pseudonymiser(enabled=False)
 

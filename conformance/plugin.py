@@ -10,8 +10,17 @@ Two halves, so that it also works where checks run in other processes (pytest-xd
 - where reports arrive, :class:`ConformanceRun` collects them from ``pytest_runtest_logreport`` (public,
   serialised by xdist), prints progress per requirement, and writes the run's outputs at the end.
 
-Fixtures for vendors' own checks: ``maskinporten_token``, ``trekkpaalegg_client``, ``openapi_schema``,
-``evidence``, ``check`` (to record warnings and steps), ``sbs_session`` (the whole target session).
+Under pytest-xdist the controller prepares the run (output folder, settings) and hands the folder to the workers;
+each worker runs its checks against its own target session and, at its end, exports its evidence there; the
+controller merges the evidence (renumbering the exchanges) and writes the one report.
+
+The checks common to every API (``conformance/suite``) run once per selected API (parameter ``sbs_profile``),
+their requirement ids given by suffix (``*-AUTH-03`` is ``TP-AUTH-03`` for Trekkpålegg); each profile's own checks
+(``conformance/profiles/<name>/checks``) are collected with the suite for the selected APIs.
+
+Fixtures for vendors' own checks: ``maskinporten_token``, ``openapi_schema``, ``evidence``, ``check`` (to record
+warnings and steps), ``sbs_session`` (the API's target: client, token, settings, params), ``sbs_run`` (the whole
+run), and each profile's own (Trekkpålegg: ``trekkpaalegg_client``, ``liste``).
 Tag a check with ``@pytest.mark.requirement("ID")`` to have it in the report.
 """
 
@@ -20,6 +29,8 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import platform
+import shutil
+import tempfile
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -34,12 +45,15 @@ from conformance.messages import Message, as_message
 from conformance.settings import OPTIONS, Settings, argument_kwargs, resolve
 
 PLUGIN_NAME = "sbs-conformance-run"
+PROFILE_PARAM = "sbs_profile"
+SUITE_DIR = Path(__file__).parent / "suite"
+SUITE_PACKAGE = "conformance.suite"
+WORKER_OUTPUT = "sbs"
 #: Settings resolved (and the run prepared) by the CLI, handed to the plugin through the pytest config.
 SETTINGS_KEY = pytest.StashKey[Settings]()
 PREPARED_KEY = pytest.StashKey[Any]()
 CLI_KEY = pytest.StashKey[bool]()  # the CLI prints progress and the verdict itself: pytest stays silent
 STATE_KEY = pytest.StashKey["_ProcessState"]()
-CATALOGUE_PREFIXES = ("TP-", "SBS-")
 USER_PROPERTY = "sbs"
 
 
@@ -51,21 +65,99 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "requirement(*ids): requirement ids this check verifies (sbs-conformance)")
+    config.addinivalue_line("markers", "requirement(*ids): requirement ids this check verifies (sbs-conformance); "
+                            "*-ID in a check common to every API: the API's prefix")
     config.addinivalue_line("markers", "sbs_last: run after the other checks (sbs-conformance)")
     config.stash[STATE_KEY] = _ProcessState()
+    from conformance.profiles import profiles
+
+    for profile in profiles():  # each API's fixtures (e.g. trekkpaalegg_client), for its checks and vendors' own
+        if profile.has_fixtures and not config.pluginmanager.has_plugin(f"{profile.package}.fixtures"):
+            config.pluginmanager.import_plugin(f"{profile.package}.fixtures")
     if not hasattr(config, "workerinput") and not config.pluginmanager.has_plugin(PLUGIN_NAME):
         config.pluginmanager.register(ConformanceRun(config), PLUGIN_NAME)
 
 
 def settings_from_config(config: pytest.Config) -> Settings:
+    stashed = config.stash.get(SETTINGS_KEY, None)
+    if stashed is not None:
+        return stashed
     cli = {o.name: config.getoption("sbs_" + o.name) for o in OPTIONS}
     cfg = config.getoption("sbs_config")
     return resolve(cli, config=Path(cfg) if cfg else None)
 
 
+def selected_profiles(config: pytest.Config) -> list[Any]:
+    """The APIs this run judges (``--api``); the default one when the settings cannot be read yet (the error is
+    reported when the run is prepared)."""
+    state = _state(config)
+    if state.profiles is None:
+        from conformance.profiles import select
+
+        try:
+            state.profiles = select(settings_from_config(config).api)
+        except ConformanceToolError:
+            state.profiles = select(None)
+    return state.profiles
+
+
+def _profile_of_path(path: Path | None) -> str | None:
+    """The profile whose checks folder holds ``path``."""
+    if path is None:
+        return None
+    from conformance.profiles import profiles
+
+    for profile in profiles():
+        if profile.checks_dir in path.parents:
+            return profile.name
+    return None
+
+
+def profile_of(item: pytest.Item) -> str:
+    """The API a check judges: its ``sbs_profile`` parameter (common checks), its folder (a profile's checks), or
+    the first selected API (vendors' own checks)."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and PROFILE_PARAM in callspec.params:
+        return str(callspec.params[PROFILE_PARAM])
+    return _profile_of_path(getattr(item, "path", None)) or selected_profiles(item.config)[0].name
+
+
 def _requirements(item: pytest.Item) -> list[str]:
-    return [i for m in item.iter_markers("requirement") for i in m.args]
+    ids = [i for m in item.iter_markers("requirement") for i in m.args]
+    if any(i.startswith("*-") for i in ids):
+        from conformance.profiles import get
+
+        profile = get(profile_of(item))
+        ids = [profile.requirement(i[2:]) if i.startswith("*-") else i for i in ids]
+    return ids
+
+
+def _is_suite(arg: str) -> bool:
+    if arg == SUITE_PACKAGE:
+        return True
+    with contextlib.suppress(OSError, ValueError):
+        return Path(arg).resolve() == SUITE_DIR.resolve()
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Collecting the suite means the selected APIs' own checks too: their folders join the arguments."""
+    config = session.config
+    if any(_is_suite(str(a)) for a in config.args):
+        present = {str(Path(a).resolve()) for a in config.args if not str(a).startswith(SUITE_PACKAGE)}
+        for profile in selected_profiles(config):
+            folder = str(profile.checks_dir)
+            if folder not in present:
+                config.args.append(folder)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A check common to every API runs once per selected API."""
+    if PROFILE_PARAM in metafunc.fixturenames and SUITE_DIR.resolve() in Path(str(metafunc.definition.path)
+                                                                              ).resolve().parents:
+        names = [p.name for p in selected_profiles(metafunc.config)]
+        metafunc.parametrize(PROFILE_PARAM, names, ids=names)
 
 
 # -- where checks run ---------------------------------------------------------------------------------------
@@ -106,6 +198,8 @@ class _ProcessState:
 
     prepared: Any = None
     session: Any = None
+    profiles: list[Any] | None = None  # the selected APIs
+    selection_sent: bool = False  # (a worker) the map of its checks went with its first report
     recorders: dict[str, CheckRecorder] = field(default_factory=dict)
     phase: dict[str, dict[str, Any]] = field(default_factory=dict)  # nodeid -> outcome data so far
     started: dict[str, float] = field(default_factory=dict)
@@ -117,7 +211,12 @@ def _state(config: pytest.Config) -> _ProcessState:
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    chosen = {p.name for p in selected_profiles(config)}
+    other = [i for i in items if (_profile_of_path(getattr(i, "path", None)) or next(iter(chosen))) not in chosen]
+    if other:  # a profile's checks given by path, for an API this run does not judge
+        config.hook.pytest_deselected(items=other)
+        items[:] = [i for i in items if i not in other]
     last = [i for i in items if i.get_closest_marker("sbs_last")]
     if last:
         items[:] = [i for i in items if i not in last] + last
@@ -176,7 +275,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         if data["status"] not in ("failed", "error"):
             data.update(status=status, message=message.ref(), error_kind=kind)
     if report.when != "teardown":
-        report.user_properties.append((USER_PROPERTY, {"when": report.when, "requirements": ids}))
+        extra: dict[str, Any] = {}
+        if hasattr(item.config, "workerinput") and not state.selection_sent:  # the controller collects nothing
+            state.selection_sent = True
+            extra["selection"] = {i.nodeid: _requirements(i) for i in item.session.items if _requirements(i)}
+        report.user_properties.append((USER_PROPERTY, {"when": report.when, "requirements": ids, **extra}))
         return
     # The last phase: everything the check produced travels with this report.
     rec = state.recorders.pop(item.nodeid, CheckRecorder())
@@ -204,6 +307,28 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
 # -- where reports arrive ---------------------------------------------------------------------------------
 
 
+def _wants_run(config: pytest.Config) -> bool:
+    if any(_is_suite(str(a)) for a in config.args) or config.getoption("sbs_config"):
+        return True
+    return any(config.getoption("sbs_" + o.name) not in (None, ()) for o in OPTIONS)
+
+
+def _xdist_controller(config: pytest.Config) -> bool:
+    """This process hands checks to pytest-xdist workers (and runs none itself)."""
+    return config.pluginmanager.has_plugin("dsession") or bool(getattr(config.option, "numprocesses", None))
+
+
+@dataclass
+class _WorkerEvidence:
+    """What a pytest-xdist worker hands over at its end: its exported evidence and the secrets it registered."""
+
+    worker: str
+    path: Path
+    count: int
+    secrets: dict[str, str]
+    target: dict[str, Any]
+
+
 class ConformanceRun:
     """Collects outcomes of requirement-tagged checks and writes the run's outputs at the end."""
 
@@ -219,10 +344,52 @@ class ConformanceRun:
         self.prepared: Any = None
         self.started: set[str] = set()  # checks that began (their outcome may never arrive)
         self.observations: list[dict[str, Any]] = []  # what the checks saw of the assumptions
+        self.workers: dict[str, _WorkerEvidence] = {}  # pytest-xdist: evidence handed over by each worker
+        self.worker_of: dict[str, str] = {}  # nodeid -> the worker that ran it
+        self.spool_dir: Path | None = None  # pytest-xdist: where the workers export their evidence
 
     @property
     def active(self) -> bool:
         return bool(self.selected or self.outcomes)
+
+    def _prepare(self) -> None:
+        """Validate before the first check (the plugin used on its own; the CLI hands a prepared run)."""
+        if self.prepared is not None:
+            return
+        self.prepared = self.config.stash.get(PREPARED_KEY, None)
+        if self.prepared is None:
+            try:
+                from conformance.preflight import prepare
+
+                self.prepared = prepare(settings_from_config(self.config))
+            except ConformanceToolError as exc:
+                raise pytest.UsageError(exc.one_line()) from exc
+        _state(self.config).prepared = self.prepared
+
+    # -- pytest-xdist ----------------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Under xdist the controller collects nothing: it prepares the run before the workers start, when this
+        is a conformance run (the suite, or sbs options, on the command line)."""
+        if _xdist_controller(self.config) and _wants_run(self.config):
+            self._prepare()
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """Tell a worker where the run writes (the controller prepared the folder)."""
+        if self.prepared is not None:
+            if self.spool_dir is None:  # the workers' evidence waits here, outside the run's folder
+                self.spool_dir = Path(tempfile.mkdtemp(prefix="sbs-xdist-"))
+            node.workerinput["sbs_out"] = str(self.prepared.out)
+            node.workerinput["sbs_spool_dir"] = str(self.spool_dir)
+            node.workerinput["sbs_run_id"] = self.prepared.run_id
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        data = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT)
+        if data:
+            self.workers[data["worker"]] = _WorkerEvidence(data["worker"], Path(data["path"]), int(data["count"]),
+                                                           dict(data["secrets"]), dict(data["target"]))
 
     # -- collection ------------------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
@@ -230,17 +397,7 @@ class ConformanceRun:
         self.selected = {i.nodeid: _requirements(i) for i in session.items if _requirements(i)}
         if not self.selected:
             return
-        self.prepared = self.config.stash.get(PREPARED_KEY, None)
-        if self.prepared is None:  # the plugin used on its own: validate before the first check
-            try:
-                settings = settings_from_config(self.config)
-                from conformance.mock import seeded_orgs
-                from conformance.preflight import prepare
-
-                self.prepared = prepare(settings, seeded_orgs=seeded_orgs(settings.mock_size))
-            except ConformanceToolError as exc:
-                raise pytest.UsageError(exc.one_line()) from exc
-        _state(self.config).prepared = self.prepared
+        self._prepare()
         if self.config.stash.get(CLI_KEY, False) and not self.prepared.settings.quiet:
             from conformance.progress import Progress
 
@@ -256,6 +413,11 @@ class ConformanceRun:
             return
         from conformance.assemble import Outcome
 
+        for nodeid, ids in (data.get("selection") or {}).items():  # a worker's checks (xdist)
+            self.selected.setdefault(nodeid, list(ids))
+        node = getattr(report, "node", None)
+        if node is not None:
+            self.worker_of[report.nodeid] = str(node.workerinput.get("workerid", ""))
         outcome = self.outcomes.setdefault(report.nodeid, Outcome(report.nodeid, report.nodeid.split("::")[-1],
                                                                   list(data["requirements"])))
         self.selected.setdefault(report.nodeid, list(data["requirements"]))
@@ -291,20 +453,50 @@ class ConformanceRun:
                 reporter._report_keyboardinterrupt = lambda: None  # the CLI says it stopped, without a traceback
         state = _state(self.config)
         try:
+            offsets = self._renumber()
             self.result = self.build_result(state.session)
-            self.output_dir = self.write_outputs(self.result, state.session)
+            self.output_dir = self.write_outputs(self.result, state.session, offsets)
         finally:
             if state.session is not None:
                 state.session.close()
                 state.session = None
+            if self.spool_dir is not None:
+                shutil.rmtree(self.spool_dir, ignore_errors=True)
+
+    def _renumber(self) -> dict[str, int]:
+        """Workers number their exchanges from 1 each: shift each worker's by the exchanges of those before it,
+        in the checks' summaries as in the merged evidence."""
+        offsets, total = {}, 0
+        for name in sorted(self.workers):
+            offsets[name] = total
+            total += self.workers[name].count
+        for nodeid, outcome in self.outcomes.items():
+            shift = offsets.get(self.worker_of.get(nodeid, ""), 0)
+            if shift:
+                outcome.exchanges = [{**x, "seq": x["seq"] + shift} for x in outcome.exchanges]
+        return offsets
+
+    def _target(self, target: Any, settings: Settings) -> dict[str, Any]:
+        """What the report says of the target: from the run's session, or a worker's (xdist)."""
+        names = self.prepared.names
+        if target is not None:
+            s = target.settings
+            base_urls = {p.name: target.base_url(p) for p in target.profiles}
+        else:
+            worker = next((w.target for _, w in sorted(self.workers.items())), None)
+            s = settings if worker is None else _with_target(settings, worker)
+            base_urls = (worker or {}).get("base_urls") or {n: s.base_url for n in names}
+        return {"kind": s.target, "embedded_mock": s.embedded_mock, "base_url": base_urls.get(names[0]),
+                "base_urls": base_urls, "token_url": s.token_url, "issuer": s.issuer, "org": s.org,
+                "empty_org": s.empty_org, "authentication": s.auth_alternative, "credential": s.credential_kind,
+                "client_id": s.client_id, "mock_faults": list(s.mock_fault), "apis": names}
 
     def build_result(self, target: Any) -> Any:
         from conformance.assemble import Outcome, RunContext, aggregate, build, check_result
-        from conformance.requirements import load_catalogue
 
         prepared = self.prepared
         settings = target.settings if target is not None else prepared.settings
-        catalogue = load_catalogue()
+        catalogue = prepared.catalogue
         lang = settings.lang
         deadline_hit = target is not None and target.limits.run_deadline is not None and \
             time.monotonic() >= target.limits.run_deadline
@@ -317,7 +509,7 @@ class ConformanceRun:
             if outcome is None:  # no report came: it never started, or was stopped in its setup
                 outcome = Outcome(nodeid, nodeid.split("::")[-1], ids,
                                   message=unfinished if nodeid in self.started else not_started)
-            checks.append(check_result(outcome, catalogue, lang, CATALOGUE_PREFIXES, unfinished))
+            checks.append(check_result(outcome, catalogue, lang, prepared.prefixes, unfinished))
         merged_from: list[str] = []
         previous = prepared.previous
         if previous is not None:  # carry over what was not re-run, marked with its run id
@@ -337,7 +529,6 @@ class ConformanceRun:
             from conformance.waivers import apply_waivers
 
             waivers = apply_waivers(requirements, prepared.waivers, dt.date.today())
-        spec = prepared.spec.identity()
         interruption, interruption_kind = None, None
         if self.interrupted:
             interruption = Message("run.stopped_signal", {"signal": "Ctrl-C, SIGINT" if self.interrupted == "SIGINT"
@@ -346,20 +537,17 @@ class ConformanceRun:
         elif deadline_hit or any(c.message_ref and c.message_ref.get("id") == "run.deadline" for c in checks):
             interruption, interruption_kind = Message("run.stopped_deadline", {"seconds": f"{settings.deadline:g}"}), \
                 "deadline"
+        specs = {name: spec.identity() for name, spec in prepared.specs.items()}
         ctx = RunContext(
             run_id=prepared.run_id, started=prepared.started, lang=lang, tool_version=__version__,
-            target={"kind": kind, "embedded_mock": settings.embedded_mock, "base_url": settings.base_url,
-                    "token_url": settings.token_url, "issuer": settings.issuer, "org": settings.org,
-                    "empty_org": settings.empty_org, "authentication": settings.auth_alternative,
-                    "credential": settings.credential_kind, "client_id": settings.client_id,
-                    "mock_faults": list(settings.mock_fault)},
-            spec=spec, environment=_environment(self.config, settings), meta=dict(settings.report),
-            settings=settings.redacted())
+            target=self._target(target, settings), spec=prepared.spec.identity(),
+            environment=_environment(self.config, settings), meta=dict(settings.report),
+            settings=settings.redacted(), profile=settings.api, profiles=prepared.names, specs=specs)
         result = build(ctx, catalogue, checks, interruption=interruption, interruption_kind=interruption_kind,
                        waivers=waivers, requirements=requirements, merged_from=merged_from)
-        from conformance.assumptions import Observation, load_register, summarise
+        from conformance.assumptions import Observation, register_of, summarise
 
-        result.assumptions = summarise(load_register(), prepared.assumptions,
+        result.assumptions = summarise(register_of(prepared.names), prepared.assumptions,
                                        [Observation(**o) for o in self.observations], lang)
         if prepared.baseline is not None:
             from conformance.diff import diff_results
@@ -367,20 +555,36 @@ class ConformanceRun:
             result.baseline = diff_results(prepared.baseline, result)
         return result
 
-    def write_outputs(self, result: Any, target: Any) -> Path:
-        from conformance.evidence import Evidence
+    def write_outputs(self, result: Any, target: Any, offsets: dict[str, int] | None = None) -> Path:
+        from conformance.evidence import Evidence, Redactor, read_spools
         from conformance.outputs import inputs_digests, write_run
-        from conformance.requirements import load_catalogue
 
         prepared = self.prepared
         settings = prepared.settings
-        evidence = target.evidence if target is not None else Evidence()
+        if target is not None:
+            exchanges, redactor = target.evidence.iter_exchanges, target.evidence.redactor
+        elif self.workers:  # xdist: the workers' evidence, merged in worker order
+            names = sorted(self.workers)
+            paths = [self.workers[n].path for n in names]
+            shifts = [(offsets or {}).get(n, 0) for n in names]
+            redactor = Redactor()
+            for w in self.workers.values():
+                for secret, label in w.secrets.items():
+                    redactor.register(secret, label)
+
+            def exchanges() -> Any:
+                return read_spools(paths, shifts)
+        else:
+            empty = Evidence()
+            exchanges, redactor = empty.iter_exchanges, empty.redactor
         if self.progress is not None:
             self.progress.finish(result)
+        keys = {k: v for p in prepared.profiles for k, v in p.personal_keys.items()}
         self.written = write_run(
-            result, prepared.out, evidence.iter_exchanges(), redactor=evidence.redactor,
+            result, prepared.out, exchanges, redactor=redactor, personal_keys=keys,
             pseudonymise=not settings.no_pseudonymise, pdf=not settings.no_pdf, sign_key=settings.sign_key,
-            inputs=inputs_digests(prepared.spec.text, load_catalogue().text, settings.config),
+            inputs=inputs_digests("\n".join(s.text for s in prepared.specs.values()), prepared.catalogue.text,
+                                  settings.config),
             carry_from=settings.rerun_failed)
         return prepared.out
 
@@ -394,24 +598,66 @@ class ConformanceRun:
             terminalreporter.write_line(f"report: {self.output_dir / 'report.html'}")
 
 
+def _with_target(settings: Settings, worker: dict[str, Any]) -> Settings:
+    from dataclasses import replace
+
+    fields = {k: v for k, v in worker.items() if k in ("base_url", "token_url", "issuer", "client_id", "org",
+                                                          "empty_org", "embedded")}
+    return replace(settings, **fields)
+
+
+# -- where checks run: the worker's end (xdist) --------------------------------------------------------------
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A pytest-xdist worker exports its evidence to the run's folder and hands the secrets it registered to the
+    controller over xdist's channel (never to a file): the controller redacts and scans with them."""
+    config = session.config
+    workerinput = getattr(config, "workerinput", None)
+    state = _state(config)
+    if workerinput is None or state.session is None:
+        return
+    run = state.session
+    worker = str(workerinput.get("workerid", "gw"))
+    spool_dir = workerinput.get("sbs_spool_dir")
+    if not spool_dir:
+        return
+    path = Path(spool_dir) / f"evidence-{worker}.jsonl"
+    count = run.evidence.export(path)
+    s = run.settings
+    config.workeroutput[WORKER_OUTPUT] = {  # type: ignore[attr-defined]
+        "worker": worker, "path": str(path), "count": count, "secrets": run.evidence.redactor.labelled(),
+        "target": {"base_url": s.base_url, "token_url": s.token_url, "issuer": s.issuer, "client_id": s.client_id,
+                   "org": s.org, "empty_org": s.empty_org, "embedded": s.embedded,
+                   "base_urls": {p.name: run.base_url(p) for p in run.profiles}}}
+    run.close()
+    state.session = None
+
+
 # -- fixtures -----------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def sbs_session(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """The target session (embedded mock or real target), shared by all checks."""
+def sbs_run(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The run's target session (embedded mock or real target) for every API, shared by all checks."""
     from conformance.session import TargetSession
 
-    state = _state(request.config)
+    config = request.config
+    state = _state(config)
     if state.session is None:
         if state.prepared is None:  # a worker process, or checks collected without requirement marks
             try:
-                from conformance.mock import seeded_orgs
                 from conformance.preflight import prepare
 
-                settings = request.config.stash.get(SETTINGS_KEY, None) or settings_from_config(request.config)
-                state.prepared = request.config.stash.get(PREPARED_KEY, None) or prepare(
-                    settings, seeded_orgs=seeded_orgs(settings.mock_size))
+                workerinput = getattr(config, "workerinput", None)
+                settings = settings_from_config(config)
+                if workerinput is not None and workerinput.get("sbs_out"):  # the controller's folder
+                    from dataclasses import replace
+
+                    settings = replace(settings, out=Path(workerinput["sbs_out"]))
+                state.prepared = config.stash.get(PREPARED_KEY, None) or prepare(
+                    settings, worker=workerinput is not None)
             except ConformanceToolError as exc:
                 raise pytest.UsageError(exc.one_line()) from exc
         state.session = TargetSession.start(state.prepared)
@@ -420,15 +666,28 @@ def sbs_session(request: pytest.FixtureRequest) -> Iterator[Any]:
     yield state.session
 
 
+@pytest.fixture
+def sbs_profile(request: pytest.FixtureRequest) -> str:
+    """The API a check judges (common checks get it as a parameter, one run per selected API)."""
+    return profile_of(request.node)
+
+
+@pytest.fixture
+def sbs_session(sbs_run: Any, sbs_profile: str) -> Any:
+    """The check's API on the run's target (:class:`conformance.session.ProfileTarget`): settings (scope, base
+    URL), ``token()``, ``client``, ``spec``, ``params``, ``assumed(id)``, ``once(key, make)``."""
+    return sbs_run.target(sbs_profile)
+
+
 @pytest.fixture(scope="session")
-def evidence(sbs_session: Any) -> Any:
+def evidence(sbs_run: Any) -> Any:
     """The run's :class:`conformance.evidence.Evidence`: every exchange, redacted."""
-    return sbs_session.evidence
+    return sbs_run.evidence
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def maskinporten_token(sbs_session: Any) -> Any:
-    """The :class:`conformance.maskinporten.Token` for the configured scope and organisation."""
+    """The :class:`conformance.maskinporten.Token` for the API's scope and organisation."""
     return sbs_session.token()
 
 
@@ -438,15 +697,9 @@ def token(sbs_session: Any) -> Any:
     return sbs_session.token()
 
 
-@pytest.fixture(scope="session")
-def trekkpaalegg_client(sbs_session: Any, maskinporten_token: Any) -> Any:
-    """A :class:`conformance.api.TrekkpaaleggClient` with the run's token and evidence recording."""
-    return sbs_session.client
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture
 def openapi_schema(sbs_session: Any) -> Any:
-    """The :class:`conformance.spec.Spec` in use (bundled or ``--spec``)."""
+    """The :class:`conformance.spec.Spec` of the API in use (bundled or ``--spec``)."""
     return sbs_session.spec
 
 
@@ -456,17 +709,6 @@ def check(request: pytest.FixtureRequest) -> CheckRecorder:
     recorder = CheckRecorder()
     _state(request.config).recorders[request.node.nodeid] = recorder
     return recorder
-
-
-@pytest.fixture
-def liste(sbs_session: Any, token: Any) -> list[dict[str, Any]]:
-    """The unpaged list of the organisation; data checks skip when it is empty."""
-    from conformance.outcomes import skip
-
-    items = sbs_session.liste()
-    if not items:
-        skip("tp.data.no_test_data", org=sbs_session.settings.org)
-    return items
 
 
 PACKAGES = ("sbs-conformance", "pytest", "httpx", "pyjwt", "cryptography", "jsonschema", "schemathesis", "hypothesis",

@@ -21,13 +21,9 @@ from conformance.maskinporten.certs import (
     load_private_key,
 )
 from conformance.maskinporten.grant import SigningCredential
+from conformance.profiles import Profile, select
 from conformance.settings import Settings
 from conformance.spec import Spec, load_spec
-
-#: The operations and schemas the bundled checks use: an OpenAPI file without them is the wrong document.
-OPERATIONS = [("GET", "/api/trekkpaalegg/v1"), ("GET", "/api/trekkpaalegg/v1/{trekkid}/{trekkversjon}")]
-SCHEMAS = ["Trekkpaalegg", "Feil"]
-API_TITLE = "Trekkpålegg API"
 
 
 @dataclass
@@ -38,12 +34,36 @@ class Prepared:
     run_id: str
     started: dt.datetime
     out: Path
-    spec: Spec
+    specs: dict[str, Spec]  # profile name -> its OpenAPI document (bundled, or --spec)
     credential: SigningCredential | None = None  # None: the embedded mock makes its own
     waivers: list[Any] = field(default_factory=list)
     assumptions: dict[str, str] = field(default_factory=dict)  # every assumption's value in this run
     previous: Any = None  # RunResult of --rerun-failed
     baseline: Any = None  # RunResult of --baseline
+    profiles: list[Profile] = field(default_factory=list)  # the APIs judged, in report order
+    params: dict[str, dict[str, str]] = field(default_factory=dict)  # profile name -> its test-data inputs
+
+    @property
+    def spec(self) -> Spec:
+        """The document of the first (for most runs: the only) API."""
+        return self.specs[self.profiles[0].name]
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.profiles]
+
+    @property
+    def catalogue(self) -> Any:
+        from conformance.catalogue import catalogue_of
+
+        return catalogue_of(self.names)
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        """Requirement-id prefixes the bundled catalogues own: an id with one of them must be in the catalogue."""
+        from conformance.profiles import profiles
+
+        return tuple(f"{p}-" for q in profiles() for p in (q.requirement_prefix, q.client_prefix) if p)
 
 
 def default_out(started: dt.datetime, run_id: str, suffix: str = "") -> Path:
@@ -98,35 +118,82 @@ def _results(path: Path, option: str) -> Any:
                           f"{str(exc)[:120]})", "give the output folder of an earlier sbs-conformance run") from exc
 
 
-def prepare(settings: Settings, *, seeded_orgs: dict[str, str] | None = None) -> Prepared:
-    """Validate and load everything the run will use; raises :class:`ConfigError` with a hint."""
-    from conformance.requirements import load_catalogue
+def resolve_params(settings: Settings, profiles: list[Profile]) -> dict[str, dict[str, str]]:
+    """Every profile's test-data inputs from ``--param KEY=VALUE`` (``API.KEY`` when several APIs have the key):
+    an unknown key, or a required one missing for a real target, is a configuration error naming the expected
+    ones. The embedded mock has a value for every param."""
+    given: dict[str, dict[str, str]] = {p.name: {} for p in profiles}
+    for item in settings.param:
+        key, sep, value = str(item).partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise ConfigError(f"--param {item!r} is not KEY=VALUE", "e.g. --param inntektsaar=2021")
+        api, _, name = key.rpartition(".")
+        owners = [p for p in profiles if (not api or p.name == api) and p.param(name) is not None]
+        if not owners:
+            expected = [f"{p.name}: {', '.join(q.name for q in p.params) or '(none)'}" for p in profiles]
+            raise ConfigError(f"unknown --param {key}", f"expected params: {'; '.join(expected)}")
+        for owner in owners:
+            given[owner.name][name] = value
+    out: dict[str, dict[str, str]] = {}
+    for p in profiles:
+        values = dict(given[p.name])
+        for param in p.params:
+            if param.name in values:
+                continue
+            if settings.embedded_mock and param.mock_default is not None:
+                values[param.name] = param.mock_default
+            elif param.required and not settings.embedded_mock:
+                needed = [q.name for q in p.params if q.required and q.name not in given[p.name]]
+                raise ConfigError(f"--api {p.name} needs --param {', '.join(needed)} for a real target",
+                                  f"see sbs-conformance profiles show {p.name} (e.g. --param "
+                                  f"{param.name}={param.example or '...'})")
+        out[p.name] = values
+    return out
+
+
+def prepare(settings: Settings, *, seeded_orgs: dict[str, str] | None = None, worker: bool = False) -> Prepared:
+    """Validate and load everything the run will use; raises :class:`ConfigError` with a hint. A ``worker``
+    (pytest-xdist) runs checks for a run its controller prepared: it does not make the output folder."""
+    from conformance.catalogue import catalogue_of
 
     started = dt.datetime.now(dt.UTC)
     run_id = uuid.uuid4().hex[:8]
     out = settings.out or default_out(started, run_id)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if not worker and out.exists() and (not out.is_dir() or any(out.iterdir())):
         writable_folder(out)  # says what is wrong with it, before anything else is loaded
-    if settings.embedded_mock and seeded_orgs is not None:
+    profiles = select(settings.api)
+    if settings.embedded_mock:
+        if seeded_orgs is None:
+            seeded_orgs = {}
+            for p in profiles:
+                listed = getattr(p.mock, "seeded_orgs", None)
+                seeded_orgs.update(listed(settings.mock_size) if listed else {})
         for option, org in (("--org", settings.org), ("--empty-org", settings.empty_org)):
-            if org and org not in seeded_orgs:
+            if org and seeded_orgs and org not in seeded_orgs:
                 listed = ", ".join(f"{o} ({kind})" for o, kind in seeded_orgs.items())
                 raise ConfigError(f"{option} {org} is not an organisation of the embedded mock",
                                   f"the embedded mock serves {listed}")
-    from conformance.assumptions import load_register, parse_assume
+    from conformance.assumptions import parse_assume, register_of
 
-    assumptions = load_register().resolve(parse_assume(settings.assume))
-    spec = load_spec(settings.spec)
-    spec.require(OPERATIONS, SCHEMAS, API_TITLE)
+    assumptions = register_of(p.name for p in profiles).resolve(parse_assume(settings.assume))
+    params = resolve_params(settings, profiles)
+    specs = {}
+    for p in profiles:
+        spec = load_spec(settings.spec, p) if settings.spec else load_spec(profile=p)
+        spec.require(list(p.operations), list(p.schemas), p.title_en)
+        specs[p.name] = spec
     credential = None if settings.embedded_mock else load_credential(settings)
     waivers: list[Any] = []
     if settings.waivers:
         from conformance.waivers import load_waivers
 
-        waivers = load_waivers(settings.waivers, set(load_catalogue().ids))
+        waivers = load_waivers(settings.waivers, set(catalogue_of(p.name for p in profiles).ids))
     if settings.sign_key:
         load_private_key(settings.sign_key)  # a signing key that is no key fails now, not after the run
     previous = _results(settings.rerun_failed, "--rerun-failed") if settings.rerun_failed else None
     baseline = _results(settings.baseline, "--baseline") if settings.baseline else None
-    writable_folder(out)  # last: a run refused for another reason leaves no folder behind
-    return Prepared(settings, run_id, started, out, spec, credential, waivers, assumptions, previous, baseline)
+    if not worker:
+        writable_folder(out)  # last: a run refused for another reason leaves no folder behind
+    return Prepared(settings, run_id, started, out, specs, credential, waivers, assumptions, previous, baseline,
+                    profiles, params)

@@ -1,6 +1,7 @@
 """Personal data in outputs: replaced by stable pseudonyms, so a reader can follow one person across calls.
 
-Three ways a value is found: by key (``skyldner``, ``kontonummer``, ``kidnummer``), by value once it was seen
+Three ways a value is found: by key (the profiles hand in theirs: ``skyldner``, ``kontonummer``, ``kidnummer``,
+``personidentifikator``, ...; JSON keys and XML element or attribute names alike), by value once it was seen
 under such a key, and by pattern in free text (11 digits with valid fødselsnummer/D-nummer or kontonummer
 control digits). Pseudonyms are an HMAC with a random per-run salt that is never written, so they cannot be
 turned back into numbers by trying all of them.
@@ -21,7 +22,9 @@ from typing import Any
 
 from conformance.identifiers import fnr_ok, kontonr_ok
 
-KEY_KINDS = {"skyldner": "fnr", "kontonummer": "konto", "kidnummer": "kid"}
+#: Keys every Skatteetaten API uses for personal data; a profile adds its own (``Profile.personal_keys``).
+KEY_KINDS = {"skyldner": "fnr", "kontonummer": "konto", "kidnummer": "kid", "personidentifikator": "fnr",
+             "foedselsnummer": "fnr"}
 DIGIT_RUN = re.compile(r"[0-9]+")
 MIN_LEARNED = 6  # shorter learned values (short KIDs) are replaced by key only, never in free text
 MIN_SCANNED = 9  # values the leak scan searches for
@@ -54,7 +57,7 @@ class Pseudonymiser:
         return self.pseudonym(known, value)
 
     def learn(self, value: Any) -> None:
-        """Remember personal values found under known keys in a parsed document (JSON or XML)."""
+        """Remember personal values found under known keys in a parsed JSON document."""
         if isinstance(value, dict):
             for k, v in value.items():
                 if k in self.key_kinds and isinstance(v, str | int) and str(v):
@@ -95,17 +98,29 @@ class Pseudonymiser:
                 return self._remember("konto", digits)
         return digits
 
-    def json(self, value: Any) -> Any:
-        if not self.enabled:
-            return value
-        if isinstance(value, dict):
-            return {k: (self._remember(self.key_kinds[k], str(v)) if k in self.key_kinds and isinstance(v, str | int)
-                        else self.json(v)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.json(v) for v in value]
-        if isinstance(value, str):
-            return self.text(value)
-        return value
+    def keyed(self, key: str, value: str) -> str | None:
+        """The pseudonym of a value under a personal key (JSON key, XML element or attribute), else None."""
+        if not self.enabled or key not in self.key_kinds or not value:
+            return None
+        return self._remember(self.key_kinds[key], value)
+
+    def body(self, text: str, content_type: str = "") -> str:
+        """A body (JSON, XML or text) with its personal values replaced."""
+        if not self.enabled or not text:
+            return text
+        from conformance.codecs import rewrite_text
+
+        return rewrite_text(content_type, text, self.keyed, self.text)
+
+    def learn_body(self, text: str, content_type: str = "") -> None:
+        """Remember the personal values under known keys of a body (JSON or XML; other bodies are matched by
+        pattern when written)."""
+        from conformance.codecs import parsed
+
+        found = parsed(content_type, text) if text else None
+        if found is not None:
+            codec, tree = found
+            self.learn_pairs(codec.leaves(tree))
 
 
 def _standalone(m: re.Match[str]) -> bool:

@@ -14,7 +14,6 @@ import time
 from typing import Any
 
 from conformance.assemble import Outcome, check_result, status_of
-from conformance.requirements import load_catalogue
 
 MARKUP = {"passed": {"green": True}, "failed": {"red": True, "bold": True}, "error": {"red": True},
           "warning": {"yellow": True}, "waived": {"cyan": True}, "skipped": {"cyan": True}, "not_run": {"cyan": True}}
@@ -22,12 +21,11 @@ LABEL = {"not_run": "NOT RUN"}
 
 
 class Progress:
-    def __init__(self, reporter: Any, selected: dict[str, list[str]], prepared: Any,
-                 prefixes: tuple[str, ...] = ("TP-", "SBS-")) -> None:
+    def __init__(self, reporter: Any, selected: dict[str, list[str]], prepared: Any) -> None:
         self.reporter = reporter
         self.lang = prepared.settings.lang
-        self.catalogue = load_catalogue()
-        self.prefixes = prefixes
+        self.catalogue = prepared.catalogue
+        self.prefixes = prepared.prefixes
         today = dt.date.today()
         self.waived = {w.id for w in prepared.waivers if w.expires >= today}
         self.pending: dict[str, set[str]] = {}

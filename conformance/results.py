@@ -23,7 +23,8 @@ from typing import Any
 
 from conformance.messages import Message
 
-FORMAT = "sbs-conformance/results/1"
+FORMAT = "sbs-conformance/results/2"  # /2: which API(s) were judged (profile, profiles, specs, api per requirement)
+READABLE = ("sbs-conformance/results/1", FORMAT)  # /1 was always the Trekkpålegg API
 STATUSES = ("passed", "failed", "warning", "waived", "skipped", "error", "not_run")
 VERDICTS = ("passed", "failed", "error", "incomplete", "interrupted")
 VERDICT_RULE = Message("run.verdict_rule")
@@ -76,6 +77,7 @@ class RequirementResult:
     source_title: str = ""
     reason_ref: dict[str, Any] | None = None
     applicable: bool = True  # False: the requirement cannot be judged on this kind of run; the verdict ignores it
+    api: str = ""  # the profile (API) the requirement belongs to, for a report over several APIs
 
 
 @dataclass
@@ -98,6 +100,9 @@ class RunResult:
     merged_from: list[str] = field(default_factory=list)  # run ids whose results were carried over
     baseline: dict[str, Any] | None = None  # changes against a baseline run
     interruption: dict[str, Any] | None = None  # why the run stopped early: signal or deadline, and when
+    profile: str = "trekkpaalegg"  # what --api named: one profile, or "all"
+    profiles: list[str] = field(default_factory=lambda: ["trekkpaalegg"])  # the APIs judged, in report order
+    specs: dict[str, dict[str, str]] = field(default_factory=dict)  # API -> identity of its OpenAPI document
     assumptions: list[dict[str, Any]] = field(default_factory=list)  # the register: value used, what was seen
     format: str = FORMAT
 
@@ -116,10 +121,22 @@ class RunResult:
         out["verdict_rule"] = VERDICT_RULE.render("en")
         return {"format": out.pop("format"), **out}
 
+    @property
+    def client(self) -> bool:
+        """A client-check result (judged by the profiles' client catalogues)."""
+        return self.target.get("kind") == "client"
+
+    def catalogue(self) -> Any:
+        """The catalogue this result was judged by (its profiles' API or client requirements)."""
+        from conformance.catalogue import catalogue_of
+
+        return catalogue_of(self.profiles, client=self.client)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
-        if data.get("format") != FORMAT:
+        if data.get("format") not in READABLE:
             raise ValueError(f"not a {FORMAT} document (format {data.get('format')!r})")
+        data = {**data, "format": FORMAT}
         fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         fields["requirements"] = [RequirementResult(**r) for r in data["requirements"]]
         fields["checks"] = [CheckResult(**c) for c in data["checks"]]

@@ -1,9 +1,10 @@
-"""TargetSession: everything a run needs to talk to its target, built once from a prepared run.
+"""TargetSession: everything a run needs to talk to its target, built once from a prepared run; and per API a
+:class:`ProfileTarget`, what the checks of that API use (``sbs_session``).
 
-With the embedded mock it starts the mock on a free 127.0.0.1 port and generates a client key for the
-run. Results that several checks use (the token, the unpaged list) are fetched once and cached, errors
-included, so a broken target is reported once per check instead of being hammered; every check that uses a
-cached result is noted as relying on the calls that made it.
+With the embedded mock it starts the mock on a free 127.0.0.1 port, serving every selected API, and generates a
+client key for the run. Results that several checks use (a token, an unpaged list) are fetched once and cached,
+errors included, so a broken target is reported once per check instead of being hammered; every check that uses
+a cached result is noted as relying on the calls that made it.
 
 All calls share one :class:`~conformance.http.CallLimits`: the per-call timeout, ``--max-body``, the run's
 ``--deadline`` and the circuit breaker.
@@ -12,13 +13,14 @@ All calls share one :class:`~conformance.http.CallLimits`: the per-call timeout,
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import time
+import urllib.parse
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from conformance.api import TrekkpaaleggClient
-from conformance.api.liste import Liste
+from conformance.apiclient import ApiClient
 from conformance.errors import TargetEnvironmentError
 from conformance.evidence import Evidence
 from conformance.http import CallLimits, RetryPolicy, bounded_client, send
@@ -26,19 +28,11 @@ from conformance.maskinporten.certs import private_key_pem
 from conformance.maskinporten.client import MaskinportenClient, Token
 from conformance.maskinporten.grant import SigningCredential
 from conformance.preflight import Prepared
+from conformance.profiles import Profile
 from conformance.settings import Settings
 from conformance.spec import Spec
 
 VENDOR_ORG = "991825827"  # the embedded mock's vendor organisation for systembruker runs
-API_PATH = "/api/trekkpaalegg/v1"
-
-
-def operation_of(kind: str, url: str) -> str:
-    """The operation an exchange belongs to, for latencies (TP-OPS-01)."""
-    if kind == "token":
-        return "token"
-    path = url.split("://", 1)[-1].split("/", 1)[-1].split("?")[0]
-    return "list" if path.rstrip("/").endswith("trekkpaalegg/v1") else "version/other"
 
 
 @dataclass
@@ -52,24 +46,27 @@ class _Cached:
 @dataclass
 class TargetSession:
     settings: Settings
-    spec: Spec
     evidence: Evidence
     limits: CallLimits
+    profiles: list[Profile]
+    specs: dict[str, Spec]
+    params: dict[str, dict[str, str]] = field(default_factory=dict)
     mock: Any = None  # RunningMock when the embedded mock is used
     assumptions: dict[str, str] = field(default_factory=dict)  # every assumption's value in this run
     _credential: SigningCredential | None = None
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
-    _token: _Cached = field(default_factory=_Cached)
-    _list: _Cached = field(default_factory=_Cached)
     _once: dict[str, _Cached] = field(default_factory=dict)
+    _targets: dict[str, ProfileTarget] = field(default_factory=dict)
+    _clients: dict[tuple[str, str | None], MaskinportenClient] = field(default_factory=dict)
 
     @classmethod
     def start(cls, prepared: Prepared) -> TargetSession:
         s = prepared.settings
         deadline = time.monotonic() + s.deadline
         limits = CallLimits(timeout=s.timeout, max_body=s.max_body, run_deadline=deadline)
-        session = cls(s, prepared.spec, Evidence(operation=operation_of), limits, assumptions=prepared.assumptions,
-                      _credential=prepared.credential)
+        session = cls(s, Evidence(), limits, list(prepared.profiles), dict(prepared.specs), dict(prepared.params),
+                      assumptions=prepared.assumptions, _credential=prepared.credential)
+        session.evidence.operation = session.operation_of
         session._stack.callback(session.evidence.close)
         if s.embedded_mock:
             session._start_embedded_mock()
@@ -78,21 +75,30 @@ class TargetSession:
         return session
 
     def _start_embedded_mock(self) -> None:
-        from conformance.mock import EMPTY_ORG, EXAMPLES_ORG, GENERATED_ORG, Faults, seeded_state, serve
+        from conformance.mock import Faults, serve
         from conformance.mock.credentials import register_client
-
-        s = self.settings
+        from conformance.mock.state import MOCK_ORG, seeded_state
         from conformance.mock.variants import Variants
 
-        state = seeded_state(s.mock_size, faults=Faults.of(s.mock_fault), variants=Variants.of(s.mock_variant))
+        s = self.settings
+        state = seeded_state(s.mock_size, faults=Faults.of(s.mock_fault), variants=Variants.of(s.mock_variant),
+                             profiles=[p.name for p in self.profiles])
         state.assume(self.assumptions)
-        org = s.org or EXAMPLES_ORG
-        customers = tuple(o for o in (EMPTY_ORG, GENERATED_ORG, EXAMPLES_ORG, org) if s.systemuser or o != org)
-        creds = register_client(state, VENDOR_ORG if s.systemuser else org, systemuser_orgs=customers)
+        org = s.org or MOCK_ORG
+        customers = [org] if s.systemuser else []
+        for profile in self.profiles:
+            listed = getattr(profile.mock, "customers", None)
+            customers += [c for c in (listed(state, org) if listed else []) if c not in customers]
+        creds = register_client(state, VENDOR_ORG if s.systemuser else org, systemuser_orgs=tuple(customers),
+                                scopes=(*(p.scope for p in self.profiles), *_other_scopes()))
         self.mock = self._stack.enter_context(serve(state))
+        empty = s.empty_org
+        if empty is None:
+            defaults = [getattr(p.mock, "EMPTY_ORG", None) for p in self.profiles]
+            empty = next((e for e in defaults if e and e != org), None)
         self.settings = replace(s, embedded=True, base_url=self.mock.base_url, token_url=self.mock.token_url,
                                 issuer=self.mock.issuer, client_id=creds.client_id, kid=creds.kid, org=org,
-                                empty_org=s.empty_org or (EMPTY_ORG if org != EMPTY_ORG else None))
+                                empty_org=empty)
         self._register_credential(SigningCredential(creds.private_key, kid=creds.kid))
 
     def _register_credential(self, credential: SigningCredential) -> None:
@@ -101,11 +107,41 @@ class TargetSession:
         if self.settings.pkcs12_password:
             self.evidence.redactor.register(self.settings.pkcs12_password, "pkcs12-password")
 
+    # -- per API -------------------------------------------------------------------------------------------
+    def target(self, profile: Profile | str) -> ProfileTarget:
+        name = profile if isinstance(profile, str) else profile.name
+        if name not in self._targets:
+            chosen = next(p for p in self.profiles if p.name == name)
+            self._targets[name] = ProfileTarget(self, chosen)
+        return self._targets[name]
+
+    def base_url(self, profile: Profile) -> str:
+        """The URL the API's paths are appended to. A mock (embedded or served) serves every API under its
+        origin; on Skatteetaten's environment each API has its own host unless ``--base-url`` names it."""
+        s = self.settings
+        if s.target == "mock":
+            assert s.base_url
+            return s.base_url.rstrip("/") + profile.mock_mount
+        if s.base_url and len(self.profiles) == 1:
+            return s.base_url.rstrip("/")
+        return profile.base_urls[s.target]
+
+    def operation_of(self, kind: str, url: str) -> str:
+        """The operation an exchange belongs to, for latencies (the OPS-01 checks): ``token`` or ``<api> <op>``."""
+        if kind == "token":
+            return "token"
+        path = urllib.parse.urlsplit(url).path
+        for target in self._targets.values():
+            root = urllib.parse.urlsplit(target.base_url).path.rstrip("/") + target.profile.api_root
+            if path.startswith(root):
+                return f"{target.profile.name} {target.profile.common.operation(path[len(root):])}"
+        return "other"
+
     def assumed(self, assumption: str) -> str:
         """The value of an assumption in this run (its default, or what --assume set)."""
         return self.assumptions[assumption]
 
-    # -- credentials and clients ---------------------------------------------------------------------
+    # -- credentials -----------------------------------------------------------------------------------------
     @property
     def credential(self) -> SigningCredential:
         assert self._credential is not None, "prepare() loads the credential of a real target"
@@ -115,43 +151,20 @@ class TargetSession:
     def retry(self) -> RetryPolicy:
         return RetryPolicy(attempts=self.settings.retries)
 
-    def maskinporten(self, *, scope: str | None = None, systemuser_org: str | None = None) -> MaskinportenClient:
+    def maskinporten(self, scope: str, systemuser_org: str | None = None) -> MaskinportenClient:
         s = self.settings
         assert s.client_id and s.issuer and s.token_url
         client = MaskinportenClient(self.credential, client_id=s.client_id, issuer=s.issuer, token_url=s.token_url,
-                                    scopes=[scope or s.scope], systemuser_org=systemuser_org,
-                                    evidence=self.evidence, retry=self.retry, timeout=s.timeout,
-                                    limits=self.limits)
+                                    scopes=[scope], systemuser_org=systemuser_org, evidence=self.evidence,
+                                    retry=self.retry, timeout=s.timeout, limits=self.limits)
         return self._stack.enter_context(contextlib.closing(client))
 
-    @cached_property
-    def main_maskinporten(self) -> MaskinportenClient:
-        s = self.settings
-        return self.maskinporten(systemuser_org=s.org if s.systemuser else None)
-
-    def token(self) -> Token:
-        return self._cached(self._token, self.main_maskinporten.token, show=False)
-
-    def api(self, token: Any = None) -> TrekkpaaleggClient:
-        """An API client; ``token`` is a callable giving the bearer token (default: the main token)."""
-        s = self.settings
-        assert s.base_url
-        client = TrekkpaaleggClient(s.base_url, token or (lambda: self.main_maskinporten.access_token()),
-                                    evidence=self.evidence, retry=self.retry, timeout=s.timeout, limits=self.limits)
-        return self._stack.enter_context(contextlib.closing(client))
-
-    @cached_property
-    def client(self) -> TrekkpaaleggClient:
-        return self.api()
-
-    @property
-    def other_scope(self) -> str | None:
-        """A second scope of the client: the mock's test scope, or ``--other-scope`` on a real target."""
-        if self.mock is not None:
-            from conformance.mock.credentials import OTHER_SCOPE
-
-            return OTHER_SCOPE
-        return self.settings.other_scope
+    def shared_maskinporten(self, scope: str, systemuser_org: str | None) -> MaskinportenClient:
+        """One client per (scope, system user) for the whole run: its token is reused by every check."""
+        key = (scope, systemuser_org)
+        if key not in self._clients:
+            self._clients[key] = self.maskinporten(scope, systemuser_org)
+        return self._clients[key]
 
     def get_json(self, url: str) -> Any:
         """GET a JSON document (metadata, JWKS) with retries, recorded as evidence; None when the answer is
@@ -167,24 +180,10 @@ class TargetSession:
         except ValueError:
             return None
 
-    def liste(self) -> Liste:
-        """The unpaged list of the target organisation, fetched once and held in bounded memory (items on
-        disk, read back one at a time)."""
-        def fetch() -> Liste:
-            self.token()
-            liste = self.client.les_alle()
-            self._stack.callback(liste.close)
-            return liste
-        return self._cached(self._list, fetch)
-
-    def once(self, key: str, make: Any) -> Any:
+    def once(self, key: str, make: Any, show: bool = True) -> Any:
         """``make()`` once per run under ``key`` (e.g. error samples several checks judge); every check that asks
-        for it relies on its calls."""
-        return self._cached(self._once.setdefault(key, _Cached()), make)
-
-    def _cached(self, store: _Cached, make: Any, show: bool = True) -> Any:
-        """``make()`` once (its error too); every caller is noted as relying on the calls it made (and, with
-        ``show``, lists them with its own)."""
+        for it relies on its calls (and, with ``show``, lists them with its own)."""
+        store = self._once.setdefault(key, _Cached())
         if not store.done:
             before = self.evidence.last_seq
             try:
@@ -200,3 +199,107 @@ class TargetSession:
 
     def close(self) -> None:
         self._stack.close()
+
+
+def _other_scopes() -> tuple[str, ...]:
+    from conformance.mock.credentials import OTHER_SCOPE
+
+    return (OTHER_SCOPE,)
+
+
+class ProfileTarget:
+    """One API of the run, as its checks see it: its settings (scope, base URL), token, client, spec, params."""
+
+    def __init__(self, run: TargetSession, profile: Profile) -> None:
+        self.run, self.profile = run, profile
+
+    # -- what the run holds, for this API ----------------------------------------------------------------------
+    @property
+    def evidence(self) -> Evidence:
+        return self.run.evidence
+
+    @property
+    def limits(self) -> CallLimits:
+        return self.run.limits
+
+    @property
+    def mock(self) -> Any:
+        return self.run.mock
+
+    @property
+    def spec(self) -> Spec:
+        return self.run.specs[self.profile.name]
+
+    @property
+    def params(self) -> dict[str, str]:
+        return self.run.params.get(self.profile.name, {})
+
+    def param(self, name: str) -> str | None:
+        return self.params.get(name)
+
+    @property
+    def base_url(self) -> str:
+        return self.run.base_url(self.profile)
+
+    @property
+    def settings(self) -> Settings:
+        s = self.run.settings
+        scope = s.scope if s.scope and len(self.run.profiles) == 1 else self.profile.scope
+        return replace(s, scope=scope, base_url=self.base_url)
+
+    def assumed(self, assumption: str) -> str:
+        return self.run.assumed(assumption)
+
+    def get_json(self, url: str) -> Any:
+        return self.run.get_json(url)
+
+    def once(self, key: str, make: Any, show: bool = True) -> Any:
+        return self.run.once(f"{self.profile.name}:{key}", make, show)
+
+    # -- tokens and clients ------------------------------------------------------------------------------------
+    def maskinporten(self, *, scope: str | None = None, systemuser_org: str | None = None) -> MaskinportenClient:
+        return self.run.maskinporten(scope or self.settings.scope or self.profile.scope, systemuser_org)
+
+    @property
+    def main_maskinporten(self) -> MaskinportenClient:
+        s = self.run.settings
+        return self.run.shared_maskinporten(self.settings.scope or self.profile.scope,
+                                            s.org if s.systemuser else None)
+
+    def token(self) -> Token:
+        """The run's token for this API (fetched once; its calls are not listed with every check)."""
+        return self.once("token", self.main_maskinporten.token, show=False)
+
+    def api(self, token: Any = None, accept: str | None = None) -> Any:
+        """An API client; ``token`` is a callable giving the bearer token (default: the main token)."""
+        factory = _client_factory(self.profile)
+        client = factory(self.base_url, token or (lambda: self.main_maskinporten.access_token()),
+                         evidence=self.evidence, retry=self.run.retry, timeout=self.run.settings.timeout,
+                         limits=self.limits)
+        if accept:
+            client.accept = accept
+        return self.run._stack.enter_context(contextlib.closing(client))
+
+    @cached_property
+    def client(self) -> Any:
+        return self.api()
+
+    @property
+    def other_scope(self) -> str | None:
+        """A second scope of the client: the mock's test scope, or ``--other-scope`` on a real target."""
+        if self.mock is not None:
+            return _other_scopes()[0]
+        return self.run.settings.other_scope
+
+
+def _client_factory(profile: Profile) -> Any:
+    """The profile's own client class (``client.CLIENT``), or a plain :class:`ApiClient` under its root."""
+    if importlib.util.find_spec(f"{profile.package}.client") is not None:
+        module = profile.module("client")
+        if hasattr(module, "CLIENT"):
+            return module.CLIENT
+
+    def plain(base_url: str, token: Any, **kwargs: Any) -> ApiClient:
+        return ApiClient(base_url, token, root=profile.api_root, **kwargs)
+
+    return plain

@@ -15,12 +15,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from conformance import SCOPE
 from conformance.errors import ConfigError
 from conformance.identifiers import orgnr_ok
 
-TEST_ENV = {
-    "base_url": "https://api-test.sits.no",
+TEST_ENV = {  # the API's base URL comes from its profile (each API has its own host there)
     "token_url": "https://test.maskinporten.no/token",
     "issuer": "https://test.maskinporten.no/",
 }
@@ -54,9 +52,13 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
+    Option("api", "the API to judge: trekkpaalegg (default), trukketkildeskattpaaloenn, ..., or all"),
+    Option("param", "a test-data input of the API, KEY=VALUE (repeatable; TOML table [params]); see "
+           "sbs-conformance profiles show NAME", multiple=True),
     Option("target", "mock (embedded or --base-url) or test (Skatteetaten's test environment)",
            choices=("mock", "test")),
-    Option("base_url", "API origin, e.g. https://api-test.sits.no"),
+    Option("base_url", "the URL the API's paths are appended to (a served mock: its origin), e.g. "
+           "https://api-test.sits.no for Trekkpålegg"),
     Option("token_url", "Maskinporten token endpoint"),
     Option("issuer", "Maskinporten issuer (the grant's aud), e.g. https://test.maskinporten.no/"),
     Option("client_id", "Maskinporten client id (integrasjonens identifikator)"),
@@ -64,10 +66,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("cert", "PEM certificate chain for x5c (virksomhetssertifikat), signing certificate first", kind=Path),
     Option("kid", "key id of a key registered on the Maskinporten client"),
     Option("pkcs12", "PKCS#12 virksomhetssertifikat (password in SBS_CONFORMANCE_PKCS12_PASSWORD)", kind=Path),
-    Option("org", "organisation number of the trekkpliktig"),
+    Option("org", "your organisation number (Trekkpålegg: the trekkpliktig)"),
     Option("empty_org", "an organisation known to have no data, reached as systembruker with the same client"),
     Option("systemuser", "alternativ 2: use an Altinn systembruker token for --org", flag=True),
-    Option("scope", "scope to ask for"),
+    Option("scope", "scope to ask for (default: the API's)"),
     Option("other_scope", "a second scope on the client, for the wrong-scope check against a real target"),
     Option("spec", "OpenAPI document to validate against (YAML or JSON, 3.0 or 3.1); default: bundled", kind=Path),
     Option("out", "output folder (default reports/<UTC time>-<id>)", kind=Path),
@@ -78,11 +80,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("max_body", "largest answer accepted, e.g. 20M (default); a longer one ends the call", kind=byte_size),
     Option("retries", "attempts per call on connection errors, 429 and 5xx", kind=int),
     Option("slow", "run slow checks on a real target (waits out a token's lifetime)", flag=True),
-    Option("max_items", "check at most this many trekkpålegg per data check (sampled evenly)", kind=int),
+    Option("max_items", "check at most this many items per data check (sampled evenly)", kind=int),
     Option("concurrency", "parallel calls the suite may make (1-5)", kind=int),
     Option("mock_fault", "embedded mock only: turn on a fault switch (repeatable), to see a failing report",
            multiple=True),
-    Option("mock_size", "embedded mock only: trekkpålegg in the generated organisation", kind=int),
+    Option("mock_size", "embedded mock only: size of the generated data set (Trekkpålegg: trekkpålegg in the "
+           "generated organisation)", kind=int),
     Option("mock_variant", "embedded mock only: serve a documented variation (repeatable), to see it tolerated",
            multiple=True),
     Option("assume", "change what an assumption expects, ID=VALUE (repeatable; TOML table [assume])",
@@ -108,11 +111,13 @@ def argument_kwargs(option: Option) -> dict[str, Any]:
     if option.multiple:
         return {"action": "append", "default": None}
     return {"default": None, "choices": option.choices}
-SECTIONS = {"report", "assume"}  # TOML tables with their own keys (report metadata, assumptions)
+SECTIONS = {"report", "assume", "params"}  # TOML tables with their own keys (report metadata, assumptions, params)
 
 
 @dataclass(frozen=True)
 class Settings:
+    api: str = "trekkpaalegg"
+    param: tuple[str, ...] = ()  # KEY=VALUE, from options, the environment and the TOML table [params]
     target: str = "mock"
     base_url: str | None = None
     token_url: str | None = None
@@ -126,7 +131,7 @@ class Settings:
     org: str | None = None
     empty_org: str | None = None
     systemuser: bool = False
-    scope: str = SCOPE
+    scope: str | None = None
     other_scope: str | None = None
     spec: Path | None = None
     out: Path | None = None
@@ -237,8 +242,8 @@ def read_config_file(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     report: dict[str, str] = {}
     for key, value in data.items():
         name = key.replace("-", "_")
-        if name == "assume" and isinstance(value, dict):
-            options["assume"] = [f"{k}={v}" for k, v in value.items()]
+        if name in ("assume", "params") and isinstance(value, dict):
+            options["assume" if name == "assume" else "param"] = [f"{k}={v}" for k, v in value.items()]
         elif name in SECTIONS and isinstance(value, dict):
             report = {str(k): _report_value(v) for k, v in value.items()}
         elif name in OPTION_NAMES:
@@ -282,6 +287,9 @@ def _flag(name: str) -> str:
 
 def _validated(s: Settings, given: Mapping[str, str] | None = None) -> Settings:
     given = given or {}
+    from conformance.profiles import select
+
+    chosen = select(s.api)  # an unknown --api is a configuration error naming the known ones
     if s.target == "test":
         s = _with_defaults(s, TEST_ENV)
     if s.embedded_mock:
@@ -296,14 +304,18 @@ def _validated(s: Settings, given: Mapping[str, str] | None = None) -> Settings:
         if idle:
             raise ConfigError(f"{', '.join(_flag(n) for n in idle)} work only with the embedded mock",
                               "leave out --base-url and --target test to use the embedded mock")
-        missing = [n for n in ("base_url", "token_url", "issuer") if not getattr(s, n)]
+        needed = ("token_url", "issuer") if s.target == "test" else ("base_url", "token_url", "issuer")
+        missing = [n for n in needed if not getattr(s, n)]
         if missing:
             raise ConfigError(f"missing {', '.join(_flag(m) for m in missing)} for target {s.target}",
                               "give all three URLs, or use --target test for Skatteetaten's test environment")
+        if s.target == "test" and s.base_url and len(chosen) > 1:
+            raise ConfigError("--base-url names one API's URL; with several APIs each has its own host",
+                              "leave out --base-url with --api all, or run one --api at a time")
         if not s.client_id:
             raise ConfigError("missing --client-id", "use the client id of your Maskinporten integration")
         if not s.org:
-            raise ConfigError("missing --org", "give the organisation number of the trekkpliktig")
+            raise ConfigError("missing --org", "give your organisation number (Trekkpålegg: the trekkpliktig)")
         if s.pkcs12 and (s.key or s.cert):
             raise ConfigError("--pkcs12 cannot be combined with --key/--cert", "choose one credential")
         if not s.pkcs12 and not s.key:
@@ -318,7 +330,9 @@ def _validated(s: Settings, given: Mapping[str, str] | None = None) -> Settings:
                 raise ConfigError(f"--{name} file not found: {path}", "check the path")
         if s.target == "test" and any(h in f"{s.issuer} {s.token_url} {s.base_url}" for h in PROD_HOSTS):
             raise ConfigError("production URLs given with --target test",
-                              "test uses https://test.maskinporten.no/ and https://api-test.sits.no")
+                              "test uses https://test.maskinporten.no/ and the APIs' test hosts")
+    if s.spec and len(chosen) > 1:
+        raise ConfigError("--spec is one API's OpenAPI document", "run one --api at a time with --spec")
     for name in ("waivers", "sign_key", "spec"):
         path = getattr(s, name)
         if path and not Path(path).is_file():
@@ -336,17 +350,23 @@ def _validated(s: Settings, given: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"--concurrency {s.concurrency} is outside 1..{MAX_CONCURRENCY}",
                           "Skatteetaten allows at most 5 concurrent calls per API and organisation")
     if s.mock_fault:
-        from conformance.mock.faults import FAULTS
+        from conformance.mock.faults import faults_of
 
-        unknown = [f for f in s.mock_fault if f not in FAULTS]
+        known = {name for p in chosen for name in faults_of(p)}
+        unknown = [f for f in s.mock_fault if f not in known]
         if unknown:
-            raise ConfigError(f"unknown --mock-fault {', '.join(unknown)}", _suggest(unknown[0], set(FAULTS)))
+            raise ConfigError(f"unknown --mock-fault {', '.join(unknown)} for --api {s.api}",
+                              _suggest(unknown[0], known))
     if s.mock_variant:
-        from conformance.mock.variants import VARIANTS
+        from conformance.mock.variants import variants_of
 
-        unknown = [v for v in s.mock_variant if v not in VARIANTS]
+        known = {name for p in chosen for name in variants_of(p)}
+        unknown = [v for v in s.mock_variant if v not in known]
         if unknown:
-            raise ConfigError(f"unknown --mock-variant {', '.join(unknown)}", _suggest(unknown[0], set(VARIANTS)))
+            raise ConfigError(f"unknown --mock-variant {', '.join(unknown)} for --api {s.api}",
+                              _suggest(unknown[0], known))
+    if s.scope and len(chosen) > 1:
+        raise ConfigError("--scope names one API's scope", "leave out --scope with --api all (each API's is used)")
     if s.timeout <= 0 or s.deadline <= 0 or s.retries < 1 or s.max_items < 1 or s.mock_size < 0:
         raise ConfigError("--timeout, --deadline, --retries and --max-items must be positive", "fix the value")
     return s

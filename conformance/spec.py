@@ -13,7 +13,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +25,6 @@ from conformance.errors import ConfigError
 
 SPEC_MEDIA_TYPE = "application/yaml"
 SPEC_URN = "urn:sbs-conformance:openapi"
-LIST_PATH = "/api/trekkpaalegg/v1"
-VERSION_PATH = "/api/trekkpaalegg/v1/{trekkid}/{trekkversjon}"
-
-
-def bundled_spec_text() -> str:
-    return files("conformance").joinpath("schemas/trekkpaalegg.yaml").read_text(encoding="utf-8")
 
 
 def _nullable_to_union(node: Any) -> Any:
@@ -116,8 +109,8 @@ class Spec:
         if name not in schemas:
             matches = [k for k in schemas if k.lower() == name.lower()]
             if not matches:
-                raise ConfigError(f"the OpenAPI document has no schema {name!r}",
-                                  "is --spec the Trekkpålegg API document?")
+                raise ConfigError(f"the OpenAPI document {self.source} has no schema {name!r}",
+                                  "is --spec the document of the API you run (--api)?")
             name = matches[0]
         return f"/components/schemas/{name}"
 
@@ -211,17 +204,22 @@ def _template(path: str) -> str:
     return re.sub(r"\{[^}]*\}", "{}", path.rstrip("/")) or "/"
 
 
-def load_spec(path: str | Path | None = None) -> Spec:
-    """The bundled document, or the file at ``path`` (YAML or JSON, OpenAPI 3.0 or 3.1)."""
+def load_spec(path: str | Path | None = None, profile: Any = None) -> Spec:
+    """The profile's bundled document (default: the default profile's), or the file at ``path`` (YAML or JSON,
+    OpenAPI 3.0 or 3.1)."""
     if path is None:
-        text, source = bundled_spec_text(), "bundled:schemas/trekkpaalegg.yaml"
+        if profile is None:
+            from conformance.profiles import DEFAULT, get
+
+            profile = get(DEFAULT)
+        text, source = profile.spec_text, f"bundled:{profile.name}/openapi.yaml"
     else:
         p = Path(path)
         try:
             text = p.read_text(encoding="utf-8")
         except FileNotFoundError as exc:
-            raise ConfigError(f"OpenAPI file not found: {p}", "download it from SwaggerHub (skatteetaten/"
-                              "trekkpaalegg-app) or leave out --spec to use the bundled one") from exc
+            raise ConfigError(f"OpenAPI file not found: {p}", "download the API's document from SwaggerHub "
+                              "(skatteetaten/...) or leave out --spec to use the bundled one") from exc
         except UnicodeDecodeError as exc:
             raise ConfigError(f"{p} is not a text file (not UTF-8)",
                               "give the YAML or JSON file as downloaded") from exc

@@ -10,10 +10,10 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from conformance.api import ApiError
-from conformance.clientcheck.reference import ReferenceClient, main
+from conformance.apiclient import ApiError
 from conformance.http import RetryPolicy
 from conformance.maskinporten import MaskinportenClient, MaskinportenError
+from conformance.profiles.trekkpaalegg.reference import ReferenceClient, main
 
 KNOWN_FIELDS = {"trekkid", "trekkversjon", "sekvensnummer", "opprettet", "saksnummer", "trekkpliktig", "skyldner",
                 "trekkstatus", "trekkstoerrelseForPeriode", "betalingsinformasjon"}

@@ -7,9 +7,9 @@ import time
 import httpx
 
 from conformance.assemble import aggregate
+from conformance.catalogue import load_catalogue
 from conformance.evidence import Evidence
 from conformance.http import send
-from conformance.requirements import load_catalogue
 from conformance.results import CheckResult, RunResult, verdict
 
 FNR = "01818012337"  # synthetic, valid control digits

@@ -8,38 +8,41 @@ import pytest
 
 from conformance.assumptions import load_register
 from conformance.errors import ConfigError
-from conformance.mock.variants import VARIANTS
+from conformance.mock.variants import variants_of
+from conformance.profiles import profiles
 from conftest import run_cli
 
-PASSES = [name for name, (kind, _, _) in VARIANTS.items() if kind == "passes"]
-ASSUMED = {name: assumption for name, (kind, _, assumption) in VARIANTS.items() if kind == "assumption"}
+# (api, variant) for every API: the gate's variants and the API's own
+PASSES = [(p.name, v) for p in profiles() for v, (kind, _, _) in variants_of(p).items() if kind == "passes"]
+ASSUMED = {(p.name, v): a for p in profiles() for v, (kind, _, a) in variants_of(p).items() if kind == "assumption"}
 # The value of the assumption under which the variant is what is expected.
-AS_EXPECTED = {"A-TP-EMPTY-BODY": "empty-or-list", "A-TP-AUTH-STATUS": "as-worded-in-feil", "A-TP-ERROR-PREFIX": "TP"}
+AS_EXPECTED = {"A-TP-EMPTY-BODY": "empty-or-list", "A-TP-AUTH-STATUS": "as-worded-in-feil", "A-TP-ERROR-PREFIX": "TP",
+               "A-TKS-AUTH-STATUS": "as-worded-in-feil", "A-TKS-MONTHS": "only-with-pay"}
 
 
 def _statuses(results):
     return {r["id"]: r["status"] for r in results["requirements"]}
 
 
-@pytest.mark.parametrize("variant", PASSES)
-def test_a_documented_variation_passes(variant, tmp_path):
-    code, results, output = run_cli("run", "--mock-variant", variant, "--no-pdf", "--lang", "en", "--out",
-                                    str(tmp_path / "o"))
+@pytest.mark.parametrize(("api", "variant"), PASSES, ids=[f"{a}:{v}" for a, v in PASSES])
+def test_a_documented_variation_passes(api, variant, tmp_path):
+    code, results, output = run_cli("run", "--api", api, "--mock-variant", variant, "--no-pdf", "--lang", "en",
+                                    "--out", str(tmp_path / "o"))
     assert code == 0 and results["verdict"] == "passed", output
     assert set(_statuses(results).values()) <= {"passed", "warning"}
 
 
-@pytest.mark.parametrize("variant", list(ASSUMED))
-def test_a_server_differing_from_an_assumption_warns_and_passes_when_assumed(variant, tmp_path):
-    assumption = ASSUMED[variant]
-    code, results, output = run_cli("run", "--mock-variant", variant, "--no-pdf", "--lang", "en", "--out",
-                                    str(tmp_path / "a"))
+@pytest.mark.parametrize(("api", "variant"), list(ASSUMED), ids=[f"{a}:{v}" for a, v in ASSUMED])
+def test_a_server_differing_from_an_assumption_warns_and_passes_when_assumed(api, variant, tmp_path):
+    assumption = ASSUMED[(api, variant)]
+    code, results, output = run_cli("run", "--api", api, "--mock-variant", variant, "--no-pdf", "--lang", "en",
+                                    "--out", str(tmp_path / "a"))
     assert code == 0, output
     warned = [c for c in results["checks"] if c["status"] == "warning"]
     assert warned and all(assumption in c["message"] for c in warned)
     assert "not from the documentation" in warned[0]["message"]
     assert next(a for a in results["assumptions"] if a["id"] == assumption)["outcome"] == "not_held"
-    code, results, output = run_cli("run", "--mock-variant", variant, "--assume",
+    code, results, output = run_cli("run", "--api", api, "--mock-variant", variant, "--assume",
                                     f"{assumption}={AS_EXPECTED[assumption]}", "--no-pdf", "--out", str(tmp_path / "b"))
     assert code == 0 and set(_statuses(results).values()) == {"passed"}, output
     entry = next(a for a in results["assumptions"] if a["id"] == assumption)

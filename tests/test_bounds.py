@@ -10,10 +10,11 @@ import httpx
 import pytest
 from servers import drip, key_file, raw_server, silent, target_args
 
-from conformance.api import TrekkpaaleggClient, UnexpectedBody
+from conformance.apiclient import UnexpectedBody
 from conformance.errors import BodyTooLarge, RunDeadlineReached, TargetUnreachable
 from conformance.evidence import Evidence
 from conformance.http import CallLimits, bounded_client, send
+from conformance.profiles.trekkpaalegg.client import TrekkpaaleggClient
 from conftest import run_cli
 
 

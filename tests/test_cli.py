@@ -11,14 +11,15 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
-from conformance.mock import EMPTY_ORG, EXAMPLES_ORG, GENERATED_ORG, seeded_state, serve
+from conformance.mock import seeded_state, serve
 from conformance.mock.credentials import register_client
+from conformance.profiles.trekkpaalegg.mock import EMPTY_ORG, EXAMPLES_ORG, GENERATED_ORG
 from conftest import run_cli
 
 
 @pytest.fixture
 def served():
-    state = seeded_state(generated=30)
+    state = seeded_state(30)
     with serve(state) as running:
         yield state, running
 
@@ -32,7 +33,7 @@ def _assert_passed(code, results, output):
     assert code == 0, output
     bad = {r["id"]: r["status"] for r in results["requirements"] if r["status"] not in ("passed", "skipped")}
     assert bad == {}, output
-    assert results["format"] == "sbs-conformance/results/1" and results["verdict"] == "passed"
+    assert results["format"] == "sbs-conformance/results/2" and results["verdict"] == "passed"
 
 
 def test_external_mock_with_pem_key_and_kid(served, tmp_path):
@@ -120,7 +121,7 @@ def test_killed_token_endpoint_exits_3(tmp_path):
         command = next(ln.strip() for ln in lines if "--kid" in ln and ln.strip().startswith("sbs-conformance run"))
         base_url = re.search(r"--base-url (\S+)", command).group(1)
         assert httpx.get(base_url + "/.well-known/oauth-authorization-server").status_code == 200
-        assert "issuer:" in text and "token URL:" in text and "API base URL:" in text
+        assert "issuer:" in text and "token URL:" in text and "API trekkpaalegg: http" in text
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(10)

@@ -6,15 +6,17 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from conformance.api import ApiError, TrekkpaaleggClient, UnexpectedBody
+from conformance.apiclient import ApiError, UnexpectedBody
 from conformance.errors import TargetEnvironmentError
 from conformance.evidence import Evidence
 from conformance.http import RetryPolicy
 from conformance.maskinporten import MaskinportenClient, MaskinportenError, SigningCredential
 from conformance.maskinporten.certs import load_pkcs12
 from conformance.maskinporten.grant import decode_unverified
-from conformance.mock import EXAMPLES_ORG, Faults
+from conformance.mock import Faults
 from conformance.mock.credentials import register_client
+from conformance.profiles.trekkpaalegg.client import TrekkpaaleggClient
+from conformance.profiles.trekkpaalegg.mock import EXAMPLES_ORG
 from conftest import mp_client
 
 

@@ -9,15 +9,16 @@ import pytest
 
 from conformance.doctor import Doctor, exit_code
 from conformance.maskinporten.certs import certificate_pem, make_test_pki, private_key_pem
-from conformance.mock import EXAMPLES_ORG, seeded_state, serve
+from conformance.mock import seeded_state, serve
 from conformance.mock.credentials import register_client
+from conformance.profiles.trekkpaalegg.mock import EXAMPLES_ORG
 from conformance.settings import resolve
 from conftest import run_cli
 
 
 @pytest.fixture
 def served():
-    state = seeded_state(generated=0)
+    state = seeded_state(0)
     with serve(state) as running:
         yield state, running
 

@@ -15,7 +15,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
-from conformance import SCOPE
 from conformance.maskinporten.certs import make_test_pki, new_rsa_key, orgnr_from_certificate
 from conformance.maskinporten.grant import (
     GrantError,
@@ -28,6 +27,7 @@ from conformance.maskinporten.grant import (
     decode_unverified,
     verify_grant,
 )
+from conformance.profiles.trekkpaalegg import SCOPE
 
 ISSUER = "https://test.maskinporten.no/"
 ORG = "310702641"

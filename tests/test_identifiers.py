@@ -2,8 +2,8 @@
 
 import pytest
 
-from conformance.datarules import identifier_problems, period_problems
 from conformance.identifiers import fnr_ok, kid_ok, kontonr_ok, orgnr_ok
+from conformance.profiles.trekkpaalegg.datarules import identifier_problems, period_problems
 
 
 @pytest.mark.parametrize("n, ok", [("123456785", True), ("974761076", True), ("971648199", False),

@@ -11,13 +11,13 @@ import httpx
 import jwt
 import pytest
 
-from conformance import SCOPE
 from conformance.maskinporten.certs import new_rsa_key
 from conformance.maskinporten.grant import GRANT_TYPE, decode_unverified
-from conformance.mock import EMPTY_ORG, EXAMPLES_ORG, GENERATED_ORG, Faults
+from conformance.mock import Faults
 from conformance.mock.credentials import OTHER_SCOPE, register_client
-from conformance.mock.state import org_specs
-from conformance.mock.store import GeneratedStore, examples_store
+from conformance.profiles.trekkpaalegg import SCOPE
+from conformance.profiles.trekkpaalegg.mock import EMPTY_ORG, EXAMPLES_ORG, GENERATED_ORG, data, org_specs
+from conformance.profiles.trekkpaalegg.store import GeneratedStore, examples_store
 from conftest import mp_client
 
 LIST = "/api/trekkpaalegg/v1"
@@ -163,20 +163,20 @@ def test_every_error_has_a_fresh_korrelasjonsid(mock):
 
 
 def test_error_prefix_is_configurable(state, mock):
-    state.error_prefix = "TP"
+    data(state).error_prefix = "TP"
     assert get(mock).json()["kode"] == "TP-004"
 
 
 def test_more_than_five_concurrent_calls_get_429(state, mock, creds):
     token = token_for(mock, creds)
     for _ in range(5):  # five calls "in flight" already
-        assert state.enter(EXAMPLES_ORG)
+        assert state.enter("trekkpaalegg", EXAMPLES_ORG)
     try:
         response = get(mock, token=token)
         assert response.status_code == 429 and response.headers["retry-after"] == "1"
     finally:
         for _ in range(5):
-            state.leave(EXAMPLES_ORG)
+            state.leave("trekkpaalegg", EXAMPLES_ORG)
     assert get(mock, token=token).status_code == 200
 
 
@@ -239,7 +239,7 @@ def test_query_is_parsed_like_parse_qsl_first_value_wins():
     import random
     import urllib.parse
 
-    from conformance.mock.app import query_of
+    from conformance.mock.recording import query_of
 
     rng = random.Random(3)
     for _ in range(5000):

@@ -13,16 +13,17 @@ import uuid
 import httpx
 import pytest
 
-from conformance import SCOPE
-from conformance.api import TrekkpaaleggClient
 from conformance.evidence import Evidence
 from conformance.http import RetryPolicy
 from conformance.maskinporten import MaskinportenClient, SigningCredential
 from conformance.maskinporten.certs import load_private_key
 from conformance.maskinporten.grant import GRANT_TYPE, build_grant, decode_unverified
-from conformance.mock import EMPTY_ORG, EXAMPLES_ORG, GENERATED_ORG, serve
+from conformance.mock import serve
 from conformance.mock import server as mock_server
 from conformance.mock.state import Behaviour
+from conformance.profiles.trekkpaalegg import SCOPE
+from conformance.profiles.trekkpaalegg.client import TrekkpaaleggClient
+from conformance.profiles.trekkpaalegg.mock import EMPTY_ORG, EXAMPLES_ORG, GENERATED_ORG, data
 from conftest import mp_client
 
 LIST = "/api/trekkpaalegg/v1"
@@ -64,7 +65,7 @@ class _Broken:
 
 
 def test_an_unexpected_error_is_a_500_with_the_001_body_not_bare_text(state, mock, creds):
-    state.stores[EXAMPLES_ORG] = _Broken()
+    data(state).stores[EXAMPLES_ORG] = _Broken()
     korrelasjonsid = str(uuid.uuid4())
     response = httpx.get(mock.base_url + LIST, headers={**_bearer(mock, creds), "Korrelasjonsid": korrelasjonsid})
     assert response.status_code == 500 and response.headers["content-type"].startswith("application/json")
@@ -158,7 +159,7 @@ def mock_serve(tmp_path, *args):
 
 
 def _client(text, tmp_path, **kw):
-    origin = re.search(r"API base URL: (http://[0-9.:]+)/", text).group(1)
+    origin = re.search(r"API trekkpaalegg: (http://[0-9.:]+)/", text).group(1)
     client_id, kid = re.search(r"kid:  client id (\S+), kid (\S+),", text).groups()
     credential = SigningCredential(load_private_key(tmp_path / "kid" / "client-key.pem"), kid=kid)
     return origin, MaskinportenClient(credential, client_id=client_id, issuer=origin + "/",

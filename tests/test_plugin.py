@@ -29,3 +29,27 @@ def test_plugin_stays_quiet_in_unrelated_runs(tmp_path):
                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert proc.returncode == 0 and "sbs-conformance" not in proc.stdout
     assert not (tmp_path / "reports").exists()
+
+
+def test_the_suite_under_xdist_writes_one_report_with_every_workers_evidence(tmp_path):
+    """`pytest --pyargs conformance.suite -n 2`: each worker runs its share against its own target session; the
+    controller merges their evidence (renumbered) into one report, and leaves nothing else behind."""
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-n", "2", "-q",
+                           "-p", "no:cacheprovider", "--sbs-target", "mock", "--sbs-out", str(out), "--sbs-no-pdf"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "sbs-conformance: PASSED" in proc.stdout and "error" not in proc.stdout.lower()
+    results = json.loads((out / "results.json").read_text())
+    assert results["verdict"] == "passed" and len(results["checks"]) >= 28
+    seqs = []
+    for har in (out / "evidence").glob("*.json"):
+        seqs += [e["_seq"] for e in json.loads(har.read_text())["log"]["entries"]]
+    assert seqs and len(seqs) == len(set(seqs))  # each exchange once, numbered across both workers
+    listed = {x["seq"] for c in results["checks"] for x in c["exchanges"]}
+    assert listed <= set(seqs)  # every exchange a check lists is in the evidence under the same number
+    assert sorted(p.name for p in out.iterdir()) == ["evidence", "junit.xml", "manifest.json", "report.html",
+                                                      "results.json"]
+    verify = subprocess.run([sys.executable, "-m", "conformance", "verify", str(out)], capture_output=True,
+                            text=True, timeout=60)
+    assert verify.returncode == 0, verify.stdout

@@ -10,9 +10,9 @@ from html.parser import HTMLParser
 import pytest
 from reportkit import recorded_evidence, result_for
 
+from conformance.catalogue import load_catalogue
 from conformance.outputs import write_run
 from conformance.report.html import INLINE_EXCHANGES, render_html
-from conformance.requirements import load_catalogue
 from conftest import run_cli
 
 NEED_PDF = os.environ.get("CI") == "true"  # CI installs WeasyPrint and Pango; elsewhere the PDF may be absent

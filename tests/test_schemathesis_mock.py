@@ -10,19 +10,20 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conformance import SCOPE
-from conformance.mock import EXAMPLES_ORG, seeded_state, serve
+from conformance.mock import seeded_state, serve
 from conformance.mock.credentials import register_client
-from conftest import ROOT
+from conformance.profiles import get
+from conformance.profiles.trekkpaalegg import SCOPE
+from conformance.profiles.trekkpaalegg.mock import EXAMPLES_ORG
 
 
 def test_schemathesis_finds_no_failures_in_the_mock(tmp_path):
-    state = seeded_state(generated=20)
+    state = seeded_state(20)
     creds = register_client(state, EXAMPLES_ORG)
     with serve(state) as running:
         token = state.maskinporten.mint(client_id=creds.client_id, org=EXAMPLES_ORG, scope=SCOPE, lifetime=3600)
         proc = subprocess.run(
-            [sys.executable, "-m", "schemathesis.cli", "run", str(ROOT / "schemas" / "trekkpaalegg.yaml"),
+            [sys.executable, "-m", "schemathesis.cli", "run", str(get("trekkpaalegg").resource("openapi.yaml")),
              "--url", running.base_url, "-H", f"Authorization: Bearer {token}", "--checks", "all",
              "--exclude-checks", "positive_data_acceptance", "-n", "25", "--seed", "1", "--no-color",
              "--report", "junit", "--report-dir", str(tmp_path)],

@@ -23,8 +23,11 @@ def test_test_target_gets_the_documented_urls(tmp_path):
     key = tmp_path / "k.pem"
     key.write_text("x")
     s = resolve({"target": "test", "client_id": "c", "org": "310702641", "key": str(key), "kid": "k"}, env={})
-    assert (s.base_url, s.token_url, s.issuer) == ("https://api-test.sits.no", "https://test.maskinporten.no/token",
-                                                  "https://test.maskinporten.no/")
+    assert (s.base_url, s.token_url, s.issuer) == (None, "https://test.maskinporten.no/token",
+                                                  "https://test.maskinporten.no/")  # each API's URL: its profile
+    from conformance.profiles import get
+
+    assert get("trekkpaalegg").base_urls["test"] == "https://api-test.sits.no"
     assert s.key == Path(key) and not s.embedded_mock
 
 

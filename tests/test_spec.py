@@ -11,7 +11,8 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
 from conformance.errors import ConfigError
-from conformance.mock.store import published_examples
+from conformance.profiles import get, profiles
+from conformance.profiles.trekkpaalegg.store import published_examples
 from conformance.spec import load_spec
 from conftest import EXAMPLES_FILE, ROOT
 
@@ -20,16 +21,22 @@ def all_examples():
     return [v for s in published_examples() for v in s["versions"]]
 
 
-def test_bundled_document_is_valid_openapi_31():
-    document, _ = read_from_filename(str(ROOT / "schemas" / "trekkpaalegg.yaml"))
+@pytest.mark.parametrize("api", [p.name for p in profiles()])
+def test_bundled_document_is_valid_openapi_31(api):
+    profile = get(api)
+    document, _ = read_from_filename(str(profile.resource("openapi.yaml")))
     validate(document)
     assert document["openapi"].startswith("3.1")
     assert "reconstructed" in document["info"]["description"].lower()
-    assert "skatteetaten.github.io/api-dokumentasjon/api/trekkpaalegg" in document["info"]["description"]
+    assert f"skatteetaten.github.io/api-dokumentasjon/api/{api}" in document["info"]["description"]
+    assert load_spec(profile=profile).text == profile.spec_text
 
 
-def test_top_level_schema_is_the_packaged_one():
-    assert (ROOT / "schemas" / "trekkpaalegg.yaml").read_text() == load_spec().text
+def test_each_document_has_one_copy_only():
+    """The profile's openapi.yaml is the only copy of its document in the repository."""
+    texts = {p.spec_text for p in profiles()}
+    copies = [f for f in ROOT.rglob("*.yaml") if ".git" not in f.parts and f.read_text(encoding="utf-8") in texts]
+    assert sorted(c.name for c in copies) == ["openapi.yaml"] * len(texts)
 
 
 def test_document_declares_both_operations_and_error_responses():

@@ -6,16 +6,21 @@ import importlib
 import inspect
 import pkgutil
 
+import pytest
+
 import conformance.suite
-from conformance.requirements import load_catalogue
+from conformance.catalogue import load_catalogue
+from conformance.profiles import get, profiles
+
+APIS = [p.name for p in profiles()]
 
 
-def suite_marks() -> dict[str, list[str]]:
+def _marks(package) -> dict[str, list[str]]:
     out = {}
-    for info in pkgutil.iter_modules(conformance.suite.__path__):
+    for info in pkgutil.iter_modules(package.__path__):
         if not info.name.startswith("test_"):
             continue
-        module = importlib.import_module(f"conformance.suite.{info.name}")
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if name.startswith("test_"):
                 ids = [i for m in getattr(fn, "pytestmark", []) if m.name == "requirement" for i in m.args]
@@ -23,18 +28,28 @@ def suite_marks() -> dict[str, list[str]]:
     return out
 
 
-def test_every_check_names_known_requirements():
-    known = set(load_catalogue().ids)
-    marks = suite_marks()
+def suite_marks(api: str) -> dict[str, list[str]]:
+    """The requirement ids of the checks that judge an API: the common ones (``*-`` resolved) and its own."""
+    profile = get(api)
+    common = {check: [profile.requirement(i[2:]) if i.startswith("*-") else i for i in ids]
+              for check, ids in _marks(conformance.suite).items()}
+    return {**common, **_marks(importlib.import_module(f"{profile.package}.checks"))}
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_every_check_names_known_requirements(api):
+    known = set(load_catalogue(api).ids)
+    marks = suite_marks(api)
     assert marks, "no checks found"
     for check, ids in marks.items():
         assert ids, f"{check} has no @pytest.mark.requirement"
         assert set(ids) <= known, f"{check} names unknown id(s) {set(ids) - known}"
 
 
-def test_every_required_requirement_has_a_check():
-    covered = {i for ids in suite_marks().values() for i in ids}
-    missing = [r.id for r in load_catalogue().requirements if r.severity == "required" and r.id not in covered]
+@pytest.mark.parametrize("api", APIS)
+def test_every_required_requirement_has_a_check(api):
+    covered = {i for ids in suite_marks(api).values() for i in ids}
+    missing = [r.id for r in load_catalogue(api).requirements if r.severity == "required" and r.id not in covered]
     assert missing == []
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.assemble import NO_CALL, Outcome, aggregate, check_result
-from conformance.requirements import load_catalogue
+from conformance.catalogue import load_catalogue
 from conformance.results import verdict
 from conftest import run_cli
 
@@ -57,10 +57,11 @@ def test_a_refused_grant_leaves_the_concurrency_check_not_run(tmp_path):
     """The token is refused: no API call is made, so TP-OPS-02 judged nothing and must not pass."""
     from servers import key_file, target_args
 
-    from conformance.mock import EXAMPLES_ORG, seeded_state, serve
+    from conformance.mock import seeded_state, serve
     from conformance.mock.credentials import register_client
+    from conformance.profiles.trekkpaalegg.mock import EXAMPLES_ORG
 
-    state = seeded_state(generated=10)
+    state = seeded_state(10)
     with serve(state) as running:
         creds = register_client(state, EXAMPLES_ORG)
         args = target_args(running.origin, key_file(tmp_path))  # a key the mock does not know

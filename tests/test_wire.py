@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from conformance.api import ApiError, KeepAliveTrekkpaaleggClient, TrekkpaaleggClient, UnexpectedBody
-from conformance.api.wire import KeepAliveWire
+from conformance.apiclient import ApiError, UnexpectedBody
 from conformance.errors import TargetEnvironmentError
 from conformance.http import RetryPolicy
+from conformance.profiles.trekkpaalegg.client import KeepAliveTrekkpaaleggClient, TrekkpaaleggClient
+from conformance.wire import KeepAliveWire
 from conftest import mp_client
 
 
@@ -176,7 +177,7 @@ def test_targets_are_encoded_exactly_like_quote_and_urlencode():
     import random
     import urllib.parse
 
-    from conformance.api.wire import _PLAIN_PATH, _query
+    from conformance.wire import _PLAIN_PATH, _query
 
     rng = random.Random(2)
     for _ in range(5000):

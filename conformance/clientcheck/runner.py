@@ -1,4 +1,5 @@
-"""Run a vendor's SBS command against the mock, scenario by scenario, and collect what it did."""
+"""Run a vendor's system (any language, as a command) against the mock, scenario by scenario, and collect what it
+did: for any API, whose profile gives the scenarios, the truth to compare with and the judges."""
 
 from __future__ import annotations
 
@@ -20,8 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 
-from conformance import SCOPE
-from conformance.clientcheck.scenarios import CLIENT, ORG, SYSTEM_ID, Scenario, Setting, truth
+from conformance.clientcheck.scenarios import CLIENT, ORG, SYSTEM_ID, Scenario, Setting
 from conformance.errors import ConfigError
 from conformance.maskinporten.certs import certificate_pem, make_test_pki, new_rsa_key, private_key_pem
 from conformance.maskinporten.grant import RegisteredClient
@@ -39,8 +39,8 @@ class Poll:
     state: dict[str, Any] | None
     state_error: Message | None
     output: str
-    truth: dict[str, int]
-    truth_watermark: int
+    truth: Any  # what the client should hold after the poll (the profile's truth: Trekkpålegg, trekkid -> version)
+    truth_watermark: int  # the profile's progress mark, where it has one (Trekkpålegg: highest sekvensnummer)
     exit_known: bool = True  # False for systems polled by hand (mock serve --record)
 
 
@@ -51,32 +51,43 @@ class ScenarioRun:
     traffic: list[dict[str, Any]] = field(default_factory=list)
     token_lifetime: int = 120
     setting: Setting = CLIENT
+    api: str = "trekkpaalegg"  # the profile whose client is judged
     base_url: str = ""
     token_url: str = ""
     issuer: str = ""
 
 
+def _profile(api: str) -> Any:
+    from conformance.profiles import get
+
+    return get(api)
+
+
 def register_vendor_client(state: MockState, folder: Path, setting: Setting = CLIENT,
-                           scenario: Scenario | None = None) -> dict[str, str]:
+                           scenario: Scenario | None = None, api: str = "trekkpaalegg") -> dict[str, str]:
     """One client usable both ways: the same key as a registered kid and in a test virksomhetssertifikat; in
     systembruker mode also the customer's system user(s) as the scenario sets them up in Altinn. Returns the
     client-check environment contract's variables."""
+    profile = _profile(api)
     pki = make_test_pki(ORG)
     kid = f"sbs-{uuid.uuid4().hex[:12]}"
     client_id = str(uuid.uuid4())
-    state.maskinporten.register_client(RegisteredClient(client_id, ORG, frozenset({SCOPE}),
+    state.maskinporten.register_client(RegisteredClient(client_id, ORG, frozenset({profile.scope}),
                                                         keys={kid: pki.leaf_key.public_key()}, system_id=SYSTEM_ID))
     state.maskinporten.trusted_cas.append(pki.ca_cert)
     key_file, cert_file = folder / "client-key.pem", folder / "client-cert.pem"
     key_file.write_bytes(private_key_pem(pki.leaf_key))
     key_file.chmod(0o600)
     cert_file.write_bytes(certificate_pem([pki.leaf_cert, pki.ca_cert]))
-    env = {"SBS_CLIENT_ID": client_id, "SBS_KID": kid, "SBS_KEY_FILE": str(key_file),
-           "SBS_CERT_FILE": str(cert_file), "SBS_ORG": ORG, "SBS_SCOPE": SCOPE}
+    env = {"SBS_API": profile.name, "SBS_CLIENT_ID": client_id, "SBS_KID": kid, "SBS_KEY_FILE": str(key_file),
+           "SBS_CERT_FILE": str(cert_file), "SBS_ORG": ORG, "SBS_SCOPE": profile.scope}
     if setting.customer is not None:
         env["SBS_SYSTEMUSER_ORG"] = setting.customer
         if scenario is not None:
-            env.update(scenario.altinn(state.maskinporten, setting))
+            rights = frozenset({profile.altinn_resource}) if profile.altinn_resource else frozenset()
+            env.update(scenario.altinn(state.maskinporten, setting, rights))
+    if scenario is not None and scenario.env is not None:
+        env.update(scenario.env(state, setting))
     return env
 
 
@@ -104,19 +115,20 @@ def make_tls(folder: Path) -> tuple[Path, Path, Path]:
 
 @contextlib.contextmanager
 def scenario_mock(scenario: Scenario, folder: Path, tls: bool = False, record_file: Any = None,
-                  setting: Setting = CLIENT) -> Iterator[tuple[MockState, Any, dict[str, str]]]:
-    state = MockState()
+                  setting: Setting = CLIENT, api: str = "trekkpaalegg"
+                  ) -> Iterator[tuple[MockState, Any, dict[str, str]]]:
+    state = MockState(served=[api])
     state.traffic = []
     state.record_file = record_file
     scenario.setup(state, setting.data_org)
-    env = register_vendor_client(state, folder, setting, scenario)
+    env = register_vendor_client(state, folder, setting, scenario, api)
     ssl: dict[str, str] = {}
     if tls:
         ca, cert, key = make_tls(folder)
         ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
         env["SBS_CA_FILE"] = str(ca)
     with serve(state, **ssl) as running:
-        env.update({"SBS_BASE_URL": running.base_url, "SBS_TOKEN_URL": running.token_url,
+        env.update({"SBS_BASE_URL": running.origin + _profile(api).mock_mount, "SBS_TOKEN_URL": running.token_url,
                     "SBS_ISSUER": running.issuer})
         yield state, running, env
 
@@ -127,11 +139,12 @@ def run_scenario(scenario: Scenario, command: Sequence[str], *, tls: bool = Fals
     what was observed when the run is interrupted."""
     run = run or ScenarioRun(scenario)
     setting = run.setting
+    truth = _profile(run.api).clientcheck.truth
     with tempfile.TemporaryDirectory(prefix=f"sbs-{scenario.name}-") as tmp:
         folder = Path(tmp)
         state_file = folder / "state.json"
-        with scenario_mock(scenario, folder, tls, setting=setting) as (state, running, env):
-            run.base_url, run.token_url, run.issuer = running.base_url, running.token_url, running.issuer
+        with scenario_mock(scenario, folder, tls, setting=setting, api=run.api) as (state, running, env):
+            run.base_url, run.token_url, run.issuer = env["SBS_BASE_URL"], running.token_url, running.issuer
             run.token_lifetime = state.maskinporten.token_lifetime
             try:
                 for number in range(1, scenario.polls + 1):
@@ -139,7 +152,7 @@ def run_scenario(scenario: Scenario, command: Sequence[str], *, tls: bool = Fals
                         scenario.between(state, number, setting.data_org)
                     state.poll = number
                     run.polls.append(_poll(number, command, {**env, "SBS_STATE_FILE": str(state_file)}, state_file,
-                                           state, timeout, setting.data_org))
+                                           timeout, lambda: truth(state, setting)))
             finally:
                 run.traffic = list(state.traffic or [])
     return run
@@ -177,8 +190,8 @@ def start_command(command: Sequence[str], env: dict[str, str]) -> subprocess.Pop
                           "give the command of your SBS after --, e.g. -- java -jar sbs.jar") from exc
 
 
-def _poll(number: int, command: Sequence[str], env: dict[str, str], state_file: Path, state: MockState,
-          timeout: float, data_org: str) -> Poll:
+def _poll(number: int, command: Sequence[str], env: dict[str, str], state_file: Path, timeout: float,
+          truth: Any) -> Poll:
     proc = start_command(command, env)
     try:
         output, _ = proc.communicate(timeout=timeout)
@@ -193,7 +206,7 @@ def _poll(number: int, command: Sequence[str], env: dict[str, str], state_file: 
     finally:
         if proc.poll() is None or os.name == "posix":
             _end_group(proc, grace=0.5)  # the leader ended, but something it started may still run
-    held, watermark = truth(state, data_org)
+    held, watermark = truth()
     data, problem = None, None
     if state_file.exists():
         try:
@@ -205,12 +218,12 @@ def _poll(number: int, command: Sequence[str], env: dict[str, str], state_file: 
     return Poll(number, exit_code, data, problem, output, held, watermark)
 
 
-def end_polls_on_short_page(state: MockState, scenario: Scenario) -> None:
-    """For a system polled by hand: a sync that ends (a short page answered 200) ends the poll; the
-    scenario's change for the next poll is applied before the next request."""
+def end_polls_by(state: MockState, scenario: Scenario, ends_poll: Any) -> None:
+    """For a system polled by hand: a request that ends a sync (the profile says which: Trekkpålegg, a short page
+    answered 200) ends the poll; the scenario's change for the next poll is applied before the next request."""
 
     def after(entry: dict[str, Any]) -> None:
-        if entry.get("kind") == "api" and entry.get("status") == 200 and entry.get("short"):
+        if ends_poll(entry):
             if state.poll < scenario.polls and scenario.between is not None:
                 scenario.between(state, state.poll + 1, CLIENT.data_org)
             state.poll += 1
@@ -218,25 +231,26 @@ def end_polls_on_short_page(state: MockState, scenario: Scenario) -> None:
     state.after_record = after
 
 
-def replay_truths(scenario: Scenario, polls: int) -> list[tuple[dict[str, int], int]]:
+def replay_truths(scenario: Scenario, polls: int, api: str = "trekkpaalegg") -> list[tuple[Any, int]]:
     """The truth after each poll, by replaying the deterministic scenario."""
-    state, org = MockState(), CLIENT.data_org
+    state, org = MockState(served=[api]), CLIENT.data_org
+    truth = _profile(api).clientcheck.truth
     scenario.setup(state, org)
     out = []
     for n in range(1, polls + 1):
         if n > 1 and scenario.between is not None and n <= scenario.polls:
             scenario.between(state, n, org)
-        out.append(truth(state, org))
+        out.append(truth(state, CLIENT))
     return out
 
 
 def run_from_recording(scenario: Scenario, traffic: list[dict[str, Any]], final_state: dict[str, Any] | None,
-                       state_error: Message | None) -> ScenarioRun:
+                       state_error: Message | None, api: str = "trekkpaalegg") -> ScenarioRun:
     """A ScenarioRun from `mock serve --record` traffic; exit codes are unknown (None) in this mode."""
     numbers = sorted({int(t["poll"]) for t in traffic}) or [1]
     # A sync that ended opened an empty poll: only polls with traffic count.
-    truths = replay_truths(scenario, max(numbers))
-    run = ScenarioRun(scenario, traffic=traffic)
+    truths = replay_truths(scenario, max(numbers), api)
+    run = ScenarioRun(scenario, traffic=traffic, api=api)
     for i, n in enumerate(numbers):
         last = i == len(numbers) - 1
         held, watermark = truths[n - 1]

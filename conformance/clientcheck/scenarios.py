@@ -1,27 +1,24 @@
-"""Client-check scenarios: deterministic data and behaviour for each poll of a vendor's SBS.
+"""The client-check scenario model, for every API: deterministic data and behaviour for each poll of a vendor's
+system, and Altinn as data (system users) for a systembruker client.
 
-Each scenario seeds the mock for its first poll, may change the data before later polls, and names the
-SBS requirements it judges. The data belongs to the organisation the client acts for (:class:`Setting`): the
-vendor's own, or in systembruker mode the customer whose system user it uses.
+A profile's client check (``Profile.clientcheck``) defines its scenarios with :class:`Scenario`: each seeds the mock
+for its first poll, may change the data before later polls, may give the client inputs (environment), and names
+the client requirements it judges. The data belongs to the organisation the client acts for (:class:`Setting`):
+the vendor's own, or in systembruker mode the customer whose system user it uses.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from conformance.mock.credentials import RESOURCE
 from conformance.mock.maskinporten import MockMaskinporten
-from conformance.mock.state import Behaviour, MockState
-from conformance.mock.store import GeneratedStore, MemoryStore
+from conformance.mock.state import MOCK_ORG, MockState
 
-ORG = "310702641"  # the vendor's organisation
+ORG = MOCK_ORG  # the vendor's organisation
 SYSTEM_ID = f"{ORG}_sbs"  # its system in Altinn's system register (the id starts with the vendor's number)
-EXTERNAL_REF = "lonn-avdeling-2"  # the system-user-external-ref scenario's second system user
-BASE = ("SBS-AUTH-01", "SBS-AUTH-02", "SBS-PAGE-01", "SBS-PAGE-02", "SBS-STATE-01", "SBS-STATE-02", "SBS-OPS-01")
-SYSTEMUSER_EVERYWHERE = "SBS-SU-01"  # judged in every scenario of a systembruker run
+EXTERNAL_REF = "lonn-avdeling-2"  # the external-ref scenario's second system user
+OTHER_RIGHT = "ske-annen-tjeneste"  # a right that opens none of the APIs judged
 
 
 @dataclass(frozen=True)
@@ -41,80 +38,30 @@ class Setting:
 
 CLIENT = Setting()
 
-
-def _all_versions(store: GeneratedStore) -> list[dict[str, Any]]:
-    items = [v for latest in store.latest() for n in range(1, latest["trekkversjon"] + 1)
-             if (v := store.version(latest["trekkid"], n)) is not None]
-    return sorted(items, key=lambda v: v["sekvensnummer"])
-
-
-def _memory(org: str, n: int, seed: int) -> MemoryStore:
-    return MemoryStore(_all_versions(GeneratedStore(org, n, seed=seed)))
-
-
-def _new_version(store: MemoryStore, trekkid: str) -> None:
-    """Publish the next version of a trekkpålegg (next sekvensnummer): one more period, same case and KID."""
-    n = store.latest_version_number(trekkid) or 0
-    item = store.version(trekkid, n)
-    assert item is not None
-    periods = item["trekkstoerrelseForPeriode"]
-    start = dt.date.fromisoformat(periods[-1]["startdato"]) + dt.timedelta(days=31)
-    periods[-1]["sluttdato"] = (start - dt.timedelta(days=1)).isoformat()
-    periods.append({"startdato": start.isoformat(), "trekkbeloep": {"trekkbeloep": 1000 + n}})
-    item["trekkstatus"] = "aktiv"
-    item.pop("sekvensnummer")
-    item["trekkversjon"] = n + 1
-    store.add(item)
-
-
-def _new_trekkpaalegg(store: MemoryStore, org: str, count: int, seed: int) -> None:
-    template = GeneratedStore(org, count, seed=seed)
-    for item in template.latest():
-        fresh = template.version(item["trekkid"], 1)
-        assert fresh is not None
-        fresh["trekkid"] = "N" + fresh["trekkid"]
-        fresh.pop("sekvensnummer")
-        store.add(fresh)
-
-
-def _with_unknown_fields(item: dict[str, Any]) -> dict[str, Any]:
-    item = {**item, "nyttFelt": {"kilde": "fremtidig versjon"}, "prioritet": "A"}
-    item["betalingsinformasjon"] = {**item["betalingsinformasjon"], "iban": None, "nyttFelt": [1, 2]}
-    periods = []
-    for p in item["trekkstoerrelseForPeriode"]:
-        p = {**p, "kommentar": "ukjent"}
-        for key in ("trekkbeloep", "trekkprosent"):
-            if key in p:
-                p[key] = {**p[key], "valuta": "NOK"}
-        periods.append(p)
-    item["trekkstoerrelseForPeriode"] = periods
-    return item
-
-
 Setup = Callable[[MockState, str], None]  # (state, data org)
-Altinn = Callable[[MockMaskinporten, Setting], dict[str, str]]  # system users; returns extra environment
+Altinn = Callable[[MockMaskinporten, Setting, frozenset[str]], dict[str, str]]  # (..., the API's right) -> env
 
 
-def approved_systemuser(mp: MockMaskinporten, setting: Setting) -> dict[str, str]:
+def approved_systemuser(mp: MockMaskinporten, setting: Setting, rights: frozenset[str]) -> dict[str, str]:
     """The ordinary systembruker set-up: the customer approved the vendor's system with the API's resource."""
     if setting.customer is not None:
-        mp.add_systemuser(SYSTEM_ID, setting.customer, frozenset({RESOURCE}))
+        mp.add_systemuser(SYSTEM_ID, setting.customer, rights)
     return {}
 
 
-def _pending_systemuser(mp: MockMaskinporten, setting: Setting) -> dict[str, str]:
+def pending_systemuser(mp: MockMaskinporten, setting: Setting, rights: frozenset[str]) -> dict[str, str]:
     """The customer has been asked but has not approved yet (Altinn status pending)."""
     assert setting.customer is not None
-    mp.add_systemuser(SYSTEM_ID, setting.customer, frozenset({RESOURCE}), status="pending")
+    mp.add_systemuser(SYSTEM_ID, setting.customer, rights, status="pending")
     return {}
 
 
-def _two_systemusers(mp: MockMaskinporten, setting: Setting) -> dict[str, str]:
+def two_systemusers(mp: MockMaskinporten, setting: Setting, rights: frozenset[str]) -> dict[str, str]:
     """Two system users of one customer: the default one lacks the API's resource, the one with ``externalRef``
     holds it. Only a grant that names the externalRef gets a token the API accepts."""
     assert setting.customer is not None
-    mp.add_systemuser(SYSTEM_ID, setting.customer, frozenset({"ske-krav-og-betalinger"}))
-    mp.add_systemuser(SYSTEM_ID, setting.customer, frozenset({RESOURCE}), external_ref=EXTERNAL_REF)
+    mp.add_systemuser(SYSTEM_ID, setting.customer, frozenset({OTHER_RIGHT}))
+    mp.add_systemuser(SYSTEM_ID, setting.customer, rights, external_ref=EXTERNAL_REF)
     return {"SBS_EXTERNAL_REF": EXTERNAL_REF}
 
 
@@ -129,73 +76,20 @@ class Scenario:
     expect_success: bool = True
     altinn: Altinn = approved_systemuser
     systemuser_only: bool = False  # judges a systembruker client only (client-check --systemuser)
+    env: Callable[[MockState, Setting], dict[str, str]] | None = None  # the client's inputs for this scenario
+    everywhere_systemuser: str | None = None  # the requirement judged in every scenario of a systembruker run
 
     def requirements_for(self, setting: Setting) -> tuple[str, ...]:
-        extra = (SYSTEMUSER_EVERYWHERE,) if setting.systemuser and SYSTEMUSER_EVERYWHERE not in self.requirements \
-            else ()
-        return (*self.requirements, *extra)
+        extra = self.everywhere_systemuser
+        if setting.systemuser and extra and extra not in self.requirements:
+            return (*self.requirements, extra)
+        return self.requirements
 
 
-def _set(store_factory: Callable[[str], Any], behaviour: Behaviour | None = None) -> Setup:
-    def setup(state: MockState, org: str) -> None:
-        state.stores[org] = store_factory(org)
-        state.behaviour = behaviour or Behaviour()
-    return setup
-
-
-def _incremental_change(state: MockState, poll: int, org: str) -> None:
-    store = state.stores[org]
-    _new_trekkpaalegg(store, org, 20, seed=100 + poll)
-    for t in [i["trekkid"] for i in store.latest()][:15]:
-        _new_version(store, t)
-
-
-def _versions_change(state: MockState, poll: int, org: str) -> None:
-    store = state.stores[org]
-    for t in [i["trekkid"] for i in store.latest()][5:15]:
-        for _ in range(3):
-            _new_version(store, t)
-
-
-SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
-    Scenario("empty", "An organisation with no data yet: 200 []", BASE, _set(lambda org: MemoryStore())),
-    Scenario("first-sync", "5 003 trekkpålegg: the client must page with maksAntall", BASE,
-             _set(lambda org: GeneratedStore(org, 5003, seed=11))),
-    Scenario("page-boundary", "5 000 trekkpålegg, an exact multiple of common page sizes (100, 500, 1000, 2500)",
-             BASE, _set(lambda org: GeneratedStore(org, 5000, seed=12, max_versions=1))),
-    Scenario("incremental", "Second poll after 20 new trekkpålegg and 15 new versions (contiguous sekvensnummer)",
-             (*BASE, "SBS-PAGE-03"), _set(lambda org: _memory(org, 300, 13)), polls=2, between=_incremental_change),
-    Scenario("versions", "Three new versions of ten trekkpålegg between polls; only the latest is listed",
-             (*BASE, "SBS-PAGE-03"), _set(lambda org: _memory(org, 50, 14)), polls=2, between=_versions_change),
-    Scenario("token-expiry", "The token expires mid-sync (401 on its third call)", (*BASE, "SBS-AUTH-03"),
-             _set(lambda org: GeneratedStore(org, 3000, seed=15), Behaviour(token_max_uses=2))),
-    Scenario("transient-errors", "503 on API calls 2 and 5, 429 with Retry-After: 1 on call 3",
-             (*BASE, "SBS-ERR-01"),
-             _set(lambda org: GeneratedStore(org, 2600, seed=16),
-                  Behaviour(transient={2: (503, None), 3: (429, 1), 5: (503, None)}))),
-    Scenario("fatal-errors", "403 on every API call: the client must stop", ("SBS-AUTH-01", "SBS-ERR-02"),
-             _set(lambda org: GeneratedStore(org, 100, seed=17), Behaviour(forbidden=True)), expect_success=False),
-    Scenario("unknown-fields", "Extra fields at every level; optional fields absent", (*BASE, "SBS-ROB-01"),
-             _set(lambda org: MemoryStore(_with_unknown_fields(i)
-                                          for i in _all_versions(GeneratedStore(org, 200, seed=18))))),
-    Scenario("slow", "0.05 s latency on every API call: checks the client's concurrency", BASE,
-             _set(lambda org: GeneratedStore(org, 1500, seed=19), Behaviour(latency=0.05))),
-    Scenario("systemuser-pending", "The customer's system user is not approved yet: the client must stop with a "
-             "message naming the missing approval", ("SBS-SU-02",), _set(lambda org: GeneratedStore(org, 100, seed=20)),
-             expect_success=False, altinn=_pending_systemuser, systemuser_only=True),
-    Scenario("systemuser-external-ref", f"Two system users of the customer; the client must name externalRef "
-             f"{EXTERNAL_REF}", (*BASE, "SBS-SU-03"), _set(lambda org: GeneratedStore(org, 300, seed=21)),
-             altinn=_two_systemusers, systemuser_only=True),
-)}
-
-
-def selectable(setting: Setting) -> list[str]:
+def selectable(scenarios: dict[str, Scenario], setting: Setting) -> list[str]:
     """The scenarios ``all`` means in this mode: the systembruker ones only with a customer."""
-    return [name for name, s in SCENARIOS.items() if setting.systemuser or not s.systemuser_only]
+    return [name for name, s in scenarios.items() if setting.systemuser or not s.systemuser_only]
 
 
-def truth(state: MockState, org: str) -> tuple[dict[str, int], int]:
-    """(trekkid -> latest trekkversjon, highest sekvensnummer) of the organisation's data now."""
-    items = state.store(org).latest()
-    return {str(i["trekkid"]): int(i["trekkversjon"]) for i in items}, max(
-        (int(i["sekvensnummer"]) for i in items), default=0)
+__all__ = ["CLIENT", "EXTERNAL_REF", "ORG", "SYSTEM_ID", "Scenario", "Setting", "approved_systemuser",
+           "pending_systemuser", "selectable", "two_systemusers"]

@@ -1,18 +1,11 @@
-"""The bundled mock: Maskinporten and the Trekkpålegg API, strict, deterministic, with fault switches."""
+"""The bundled mock: Maskinporten and the served APIs (profiles) behind one gate, strict, deterministic, with
+fault switches and documented variants."""
 
 from conformance.mock.app import create_app
-from conformance.mock.faults import FAULTS, Faults
+from conformance.mock.faults import Faults
 from conformance.mock.server import RunningMock, serve
-from conformance.mock.state import EMPTY_ORG, EXAMPLES_ORG, GENERATED_ORG, MockState, seeded_state
+from conformance.mock.state import MOCK_ORG, Behaviour, MockState, seeded_state
+from conformance.mock.variants import Variants
 
-
-def seeded_orgs(generated: int) -> dict[str, str]:
-    """The organisations the embedded mock serves (``seeded_state``), with what each one holds."""
-    orgs = {EXAMPLES_ORG: "examples", EMPTY_ORG: "empty"}
-    if generated:
-        orgs[GENERATED_ORG] = f"generated, {generated}"
-    return orgs
-
-
-__all__ = ["EMPTY_ORG", "EXAMPLES_ORG", "FAULTS", "GENERATED_ORG", "Faults", "MockState", "RunningMock",
-           "create_app", "seeded_orgs", "seeded_state", "serve"]
+__all__ = ["MOCK_ORG", "Behaviour", "Faults", "MockState", "RunningMock", "Variants", "create_app", "seeded_state",
+           "serve"]

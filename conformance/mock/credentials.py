@@ -12,13 +12,11 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conformance import SCOPE
 from conformance.maskinporten.certs import certificate_pem, make_test_pki, new_rsa_key, private_key_pem
 from conformance.maskinporten.grant import RegisteredClient
 from conformance.mock.state import MockState
 
 OTHER_SCOPE = "skatteetaten:testscope"  # a second scope, for the wrong-scope check
-RESOURCE = "ske-informasjon-om-trekkpaalegg"  # the Altinn resource a system user needs for the Trekkpålegg API
 
 
 @dataclass(frozen=True)
@@ -43,17 +41,30 @@ class ClientCredentials:
         return out
 
 
+def served_scopes(state: MockState) -> tuple[str, ...]:
+    """The scopes of every API the mock serves, and the test scope for the wrong-scope checks."""
+    return (*(p.scope for p in state.profiles()), OTHER_SCOPE)
+
+
+def served_rights(state: MockState) -> frozenset[str]:
+    """The Altinn resources of every API the mock serves: the rights a default system user holds."""
+    return frozenset(p.altinn_resource for p in state.profiles() if p.altinn_resource)
+
+
 def register_client(state: MockState, org: str, *, use_x5c: bool = False, systemuser_orgs: tuple[str, ...] = (),
-                    scopes: tuple[str, ...] = (SCOPE, OTHER_SCOPE), token_lifetime: int | None = None,
-                    client_id: str | None = None, system_id: str | None = None) -> ClientCredentials:
-    """A client of ``org`` on the mock's Maskinporten, with approved system users (right: the Trekkpålegg
-    resource) for the customers ``systemuser_orgs``."""
+                    scopes: tuple[str, ...] | None = None, token_lifetime: int | None = None,
+                    client_id: str | None = None, system_id: str | None = None,
+                    rights: frozenset[str] | None = None) -> ClientCredentials:
+    """A client of ``org`` on the mock's Maskinporten (default: every served API's scope), with approved system
+    users for the customers ``systemuser_orgs`` (default rights: every served API's resource)."""
+    scopes = scopes or served_scopes(state)
+    rights = rights if rights is not None else served_rights(state)
     client_id = client_id or str(uuid.uuid4())
     client = RegisteredClient(client_id=client_id, org=org, scopes=frozenset(scopes),
                               system_id=system_id or f"{org}_sbs", token_lifetime=token_lifetime)
     for customer in systemuser_orgs:
         if not state.maskinporten.system_users(client.system_id, customer):
-            state.maskinporten.add_systemuser(client.system_id, customer, frozenset({RESOURCE}))
+            state.maskinporten.add_systemuser(client.system_id, customer, rights)
     if use_x5c:
         pki = make_test_pki(org)
         state.maskinporten.trusted_cas.append(pki.ca_cert)

@@ -1,29 +1,25 @@
-"""The mock's state: its Maskinporten, the organisations' stores, fault switches, settings."""
+"""The mock's state: its Maskinporten, each served profile's data, switches, recording, concurrency."""
 
 from __future__ import annotations
 
 import json
 import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.errorcodes import DEFAULT_PREFIX
 from conformance.mock.faults import Faults
 from conformance.mock.maskinporten import MockMaskinporten
-from conformance.mock.store import GeneratedStore, MemoryStore, Store, examples_store
 from conformance.mock.variants import Variants
 
-# Deterministic seed organisations (valid check digits; TT02 test organisations).
-EXAMPLES_ORG = "310702641"  # the published examples
-EMPTY_ORG = "313367002"  # no data: the onboarding "empty 200" case
-GENERATED_ORG = "314961900"  # generated data (size configurable)
-OTHER_ORG = "311851381"  # for fault switches that answer with another organisation's number
+#: The organisation of the embedded mock's client (the vendor in alternativ 1; a valid TT02 test organisation).
+MOCK_ORG = "310702641"
 
 
 @dataclass
 class Behaviour:
-    """How the API behaves in a client-check scenario (beyond the rules): all off by default."""
+    """How an API behaves in a client-check scenario (beyond the rules): all off by default."""
 
     latency: float = 0.0  # seconds added to every API call
     transient: dict[int, tuple[int, int | None]] = field(default_factory=dict)  # API call no. -> (status, Retry-After)
@@ -34,23 +30,27 @@ class Behaviour:
 @dataclass
 class MockState:
     maskinporten: MockMaskinporten = field(default_factory=MockMaskinporten)
-    stores: dict[str, Store] = field(default_factory=dict)
     faults: Faults = field(default_factory=Faults)
     variants: Variants = field(default_factory=Variants)
-    error_prefix: str = DEFAULT_PREFIX
     origin: str = "http://127.0.0.1"
-    max_concurrent: int | None = 5  # Skatteetaten's usage rule, per organisation; None: unlimited
+    max_concurrent: int | None = 5  # Skatteetaten's usage rule, per API and organisation; None: unlimited
     behaviour: Behaviour = field(default_factory=Behaviour)
     traffic: list[dict[str, Any]] | None = None  # every request, when recording (client-check)
     record_file: Any = None  # an open text file: traffic is also appended as JSON lines
     poll: int = 0  # which poll of a scenario the traffic belongs to
     after_record: Any = None  # callable(entry): e.g. end a poll in `mock serve --scenario`
     api_calls: int = 0
+    served: list[str] = field(default_factory=list)  # the profiles the mock serves (empty: every registered one)
+    data: dict[str, Any] = field(default_factory=dict)  # profile name -> that profile's mock data
+    assumptions: dict[str, str] = field(default_factory=dict)  # the mock's named assumptions (scope mock)
     _token_uses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    _in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    _in_flight: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    assumptions: dict[str, str] = field(default_factory=dict)  # the mock's named assumptions (scope mock)
+    def profiles(self) -> list[Any]:
+        from conformance.profiles import get, profiles
+
+        return [get(n) for n in self.served] if self.served else profiles()
 
     def assume(self, values: dict[str, str]) -> None:
         """Serve by these values of the mock's named assumptions (the rest keep their defaults)."""
@@ -93,55 +93,27 @@ class MockState:
     def issuer(self) -> str:
         return self.maskinporten.issuer
 
-    def store(self, org: str) -> Store:
-        return self.stores.get(org) or MemoryStore()
+    def base_url(self, profile: Any) -> str:
+        """Where the mock serves a profile: the URL its paths are appended to."""
+        return self.origin + profile.mock_mount
 
-    def enter(self, org: str) -> bool:
-        """Count a call in; False when it would exceed the concurrency limit."""
+    def enter(self, api: str, org: str) -> bool:
+        """Count a call in; False when it would exceed the concurrency limit (per API and organisation)."""
         with self._lock:
-            if self.max_concurrent is not None and self._in_flight[org] >= self.max_concurrent:
+            if self.max_concurrent is not None and self._in_flight[(api, org)] >= self.max_concurrent:
                 return False
-            self._in_flight[org] += 1
+            self._in_flight[(api, org)] += 1
             return True
 
-    def leave(self, org: str) -> None:
+    def leave(self, api: str, org: str) -> None:
         with self._lock:
-            self._in_flight[org] -= 1
+            self._in_flight[(api, org)] -= 1
 
 
-def seeded_state(generated: int = 2_000, *, faults: Faults | None = None, seed: int = 1,
-                 variants: Variants | None = None) -> MockState:
-    """The standard seed: examples org, empty org, and a generated org with ``generated`` trekkpålegg."""
-    state = MockState(faults=faults or Faults(), variants=variants or Variants())
-    state.stores[EXAMPLES_ORG] = examples_store(EXAMPLES_ORG)
-    state.stores[EMPTY_ORG] = MemoryStore()
-    if generated:
-        state.stores[GENERATED_ORG] = GeneratedStore(GENERATED_ORG, generated, seed=seed)
+def seeded_state(size: int = 2_000, *, faults: Faults | None = None, variants: Variants | None = None,
+                 seed: int = 1, profiles: Iterable[str] = ()) -> MockState:
+    """A mock with every (or the named) profile's standard data; ``size`` is the generated data set's size."""
+    state = MockState(faults=faults or Faults(), variants=variants or Variants(), served=list(profiles))
+    for profile in state.profiles():
+        profile.mock.seed(state, size=size, seed=seed)
     return state
-
-
-_KINDS = {"examples": EXAMPLES_ORG, "empty": EMPTY_ORG, "generated": GENERATED_ORG}
-
-
-def org_specs(specs: list[str], seed: int = 1) -> dict[str, Store]:
-    """Stores from ``examples``, ``empty``, ``generated[:N]``, each optionally prefixed ``ORGNR=``."""
-    from conformance.identifiers import orgnr_ok
-
-    stores: dict[str, Store] = {}
-    for spec in specs:
-        org, _, kind = spec.rpartition("=")
-        kind, _, size = kind.partition(":")
-        if kind not in _KINDS:
-            raise ValueError(f"unknown organisation kind {kind!r} in {spec!r}; use examples, empty or generated[:N]")
-        org = org or _KINDS[kind]
-        if not orgnr_ok(org):
-            raise ValueError(f"{org} in {spec!r} is not a valid organisation number")
-        if kind == "examples":
-            stores[org] = examples_store(org)
-        elif kind == "empty":
-            stores[org] = MemoryStore()
-        else:
-            if size and not size.isdigit():
-                raise ValueError(f"size {size!r} in {spec!r} is not a number")
-            stores[org] = GeneratedStore(org, int(size or 2000), seed=seed)
-    return stores

@@ -1,28 +1,32 @@
-"""Named switches of the mock (faults, variants): a set of names checked against a catalogue."""
+"""Named switches of the mock (faults, variants): a set of names checked against a catalogue of known ones."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from typing import Any, Self
 
 
 @dataclass
 class Switches:
-    """The switches turned on; subclasses name their catalogue (``KNOWN``) and what one switch is called."""
+    """The switches turned on; subclasses say which names are known (the gate's and every profile's)."""
 
-    KNOWN: ClassVar[Mapping[str, Any]] = {}
-    KIND: ClassVar[str] = "switch"
+    KIND = "switch"
     enabled: set[str] = field(default_factory=set)
+
+    @classmethod
+    def known(cls) -> Mapping[str, Any]:
+        raise NotImplementedError
 
     @classmethod
     def of(cls, names: Iterable[str]) -> Self:
         names = set(names)
-        unknown = names - cls.KNOWN.keys()
+        known = cls.known()
+        unknown = names - known.keys()
         if unknown:
-            raise ValueError(f"unknown {cls.KIND}(s): {', '.join(sorted(unknown))}; known: {', '.join(cls.KNOWN)}")
+            raise ValueError(f"unknown {cls.KIND}(s): {', '.join(sorted(unknown))}; known: {', '.join(known)}")
         return cls(names)
 
     def on(self, name: str) -> bool:
-        assert name in self.KNOWN, name  # a typo here would silently disable a switch
+        assert name in self.known(), name  # a typo here would silently disable a switch
         return name in self.enabled

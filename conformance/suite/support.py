@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
+from lxml import etree
 
+from conformance.codecs import FEIL_NS, error_fields, local_name, parsed
 from conformance.errorcodes import KODE_PATTERN
 from conformance.messages import Message
 from conformance.outcomes import expect
@@ -18,38 +20,51 @@ SCHEMATHESIS_CHECKS = ("not_a_server_error", "status_code_conformance", "content
                        "response_headers_conformance")
 
 
-def error_body_problems(response: httpx.Response) -> list[Message]:
-    """Problems with an error body's shape ``{kode, melding, korrelasjonsid}``; empty when right."""
+def error_body_problems(response: httpx.Response, xml: bool = False) -> list[Message]:
+    """Problems with an error body's shape ``{kode, melding, korrelasjonsid}`` (JSON), or with ``xml`` the ``feil``
+    element in its namespace (feil.xsd); empty when right."""
     where = {"status": response.status_code, "method": response.request.method, "path": response.request.url.path}
-    try:
-        body = response.json()
-    except ValueError:
-        return [Message("tp.err.body_not_json", {**where, "content_type": response.headers.get("content-type", "?")})]
+    ctype = response.headers.get("content-type", "?")
+    if xml:
+        found = parsed(ctype, response.text)
+        if found is None or found[0].name != "xml":
+            return [Message("api.err.body_not_xml", {**where, "content_type": ctype})]
+        root = found[1]
+        if local_name(root.tag) != "feil" or etree.QName(root.tag).namespace != FEIL_NS:
+            return [Message("api.err.body_not_feil", {**where, "root": str(root.tag), "ns": FEIL_NS})]
+        body: Any = error_fields(ctype, response.text)
+    else:
+        try:
+            body = response.json()
+        except ValueError:
+            return [Message("api.err.body_not_json", {**where, "content_type": ctype})]
     if not isinstance(body, dict):
-        return [Message("tp.err.body_not_object", {**where, "got": type(body).__name__})]
-    out = [Message("tp.err.body_lacks", {**where, "field": key}) for key in ("kode", "melding", "korrelasjonsid")
+        return [Message("api.err.body_not_object", {**where, "got": type(body).__name__})]
+    out = [Message("api.err.body_lacks", {**where, "field": key}) for key in ("kode", "melding", "korrelasjonsid")
            if not isinstance(body.get(key), str) or not body.get(key)]
     if isinstance(body.get("kode"), str) and not KODE_PATTERN.match(body["kode"]):
-        out.append(Message("tp.err.kode_shape", {**where, "kode": body["kode"]}))
+        out.append(Message("api.err.kode_shape", {**where, "kode": body["kode"]}))
     return out
 
 
-def judge_refusal(check: Any, response: httpx.Response, *, what: str, assumption: str, expected: Sequence[int],
-                  served_is_assumption: bool = False, body: bool = True) -> None:
+def judge_refusal(check: Any, response: httpx.Response, *, what: str | Message, assumption: str,
+                  expected: Sequence[int], served_is_assumption: bool = False, body: bool = True,
+                  xml: bool = False) -> None:
     """A request the service must refuse (situation ``what``, a message id). What the documentation decides is a
     failure: a 5xx (the service failed), an answer that serves the request anyway (unless the documentation is
     silent on that too: ``served_is_assumption``), and an error body without the documented shape. Which refusal
     status it gets is the named ``assumption``: another one is a warning naming it."""
     status = response.status_code
-    expect(status < 500, "tp.err.server_error", what=Message(what), got=status)
+    situation = what if isinstance(what, Message) else Message(what)
+    expect(status < 500, "api.err.server_error", what=situation, got=status)
     if not served_is_assumption:
-        expect(status >= 400, "tp.err.served", what=Message(what), got=status)
+        expect(status >= 400, "api.err.served", what=situation, got=status)
     shown = " / ".join(map(str, expected)) if len(expected) < 10 else "4xx"
-    check.expect_assumed(assumption, status in expected, status, "tp.err.wrong_status", what=Message(what),
+    check.expect_assumed(assumption, status in expected, status, "api.err.wrong_status", what=situation,
                          expected=shown, got=status)
     if body:
-        problems = error_body_problems(response)
-        expect(not problems, "tp.err.in_situation", what=Message(what), problems=problems)
+        problems = error_body_problems(response, xml)
+        expect(not problems, "api.err.in_situation", what=situation, problems=problems)
 
 
 ANY_4XX = tuple(range(400, 500))

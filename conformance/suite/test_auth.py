@@ -1,4 +1,4 @@
-"""Authentication and authorisation: Maskinporten token and the API's 401/403 answers."""
+"""Authentication and authorisation, for every API: Maskinporten token and the API's 401/403 answers."""
 
 from __future__ import annotations
 
@@ -16,31 +16,38 @@ from conformance.outcomes import expect, fail, skip
 from conformance.suite.support import judge_refusal
 
 ACCESS_TOKEN_ALGS = ["RS256", "RS384", "RS512"]
-# A-TP-AUTH-STATUS: value -> (statuses for no/invalid/expired token, statuses for a valid token without the scope)
+# The API's auth-status assumption (A-TP-AUTH-STATUS, ...): value -> (statuses for no/invalid/expired token,
+# statuses for a valid token without the scope)
 AUTH_STATUSES = {"http": ((401,), (403,)), "as-worded-in-feil": ((403,), (401,)), "either": ((401, 403), (401, 403))}
 
 
 def _refused(sbs_session, check, response, what: str, unauthenticated: bool = True) -> None:
-    """Judged by the documentation (a refusal, not a 5xx) and by A-TP-AUTH-STATUS (which status). The error
-    body of a 401/403 may come from the gateway: its shape is TP-ERR-03's concern."""
-    statuses = AUTH_STATUSES[sbs_session.assumed("A-TP-AUTH-STATUS")][0 if unauthenticated else 1]
-    judge_refusal(check, response, what=what, assumption="A-TP-AUTH-STATUS", expected=statuses, body=False)
+    """Judged by the documentation (a refusal, not a 5xx) and by the API's auth-status assumption (which status).
+    The error body of a 401/403 may come from the gateway: its shape is the ERR-03 check's concern."""
+    assumption = sbs_session.profile.common.auth_status_assumption
+    statuses = AUTH_STATUSES[sbs_session.assumed(assumption)][0 if unauthenticated else 1]
+    judge_refusal(check, response, what=what, assumption=assumption, expected=statuses, body=False)
 
 
-@pytest.mark.requirement("TP-AUTH-01")
+def _probe(sbs_session, token):
+    """A call the API serves a valid token (the list, a person's year, ...), with ``token`` instead."""
+    return sbs_session.client.request(sbs_session.profile.common.probe(sbs_session), token=token)
+
+
+@pytest.mark.requirement("*-AUTH-01")
 def test_token_acquired_by_jwt_bearer_grant(sbs_session, check):
-    check.step("tp.auth.token_post", url=sbs_session.settings.token_url)
+    check.step("api.auth.token_post", url=sbs_session.settings.token_url)
     try:
         body = sbs_session.token().response
     except TokenResponseError as exc:  # the token endpoint answered 200 with something that is no token answer
-        fail("tp.auth.token_unusable", cause=exc.cause)
+        fail("api.auth.token_unusable", cause=exc.cause)
     missing = [k for k in ("access_token", "token_type", "expires_in", "scope") if k not in body]
-    expect(not missing, "tp.auth.token_lacks", fields=missing)
-    expect(str(body["token_type"]).lower() == "bearer", "tp.auth.token_type", got=repr(body["token_type"]))
+    expect(not missing, "api.auth.token_lacks", fields=missing)
+    expect(str(body["token_type"]).lower() == "bearer", "api.auth.token_type", got=repr(body["token_type"]))
     expires_in = body["expires_in"]
     expect(isinstance(expires_in, int) and not isinstance(expires_in, bool) and expires_in > 0,
-           "tp.auth.expires_in", got=repr(expires_in)[:40])
-    expect(sbs_session.settings.scope in str(body["scope"]).split(), "tp.auth.scope_missing",
+           "api.auth.expires_in", got=repr(expires_in)[:40])
+    expect(sbs_session.settings.scope in str(body["scope"]).split(), "api.auth.scope_missing",
            scope=repr(body["scope"])[:80], wanted=sbs_session.settings.scope)
 
 
@@ -59,38 +66,38 @@ def usable_keys(jwks: Any) -> tuple[list[jwt.PyJWK], list[str]]:
     return keys, problems
 
 
-@pytest.mark.requirement("TP-AUTH-02")
+@pytest.mark.requirement("*-AUTH-02")
 def test_token_verifies_against_issuer_jwks(maskinporten_token, sbs_session, check):
     s = sbs_session.settings
     metadata_url = s.issuer.rstrip("/") + "/.well-known/oauth-authorization-server"
-    check.step("tp.auth.jwks_fetch", url=metadata_url)
+    check.step("api.auth.jwks_fetch", url=metadata_url)
     metadata = sbs_session.get_json(metadata_url)
-    expect(isinstance(metadata, dict), "tp.auth.metadata_not_object")
-    expect(metadata.get("issuer") == s.issuer, "tp.auth.metadata_issuer", got=repr(metadata.get("issuer")),
+    expect(isinstance(metadata, dict), "api.auth.metadata_not_object")
+    expect(metadata.get("issuer") == s.issuer, "api.auth.metadata_issuer", got=repr(metadata.get("issuer")),
            wanted=repr(s.issuer))
     jwks_uri = metadata.get("jwks_uri")
-    expect(isinstance(jwks_uri, str) and jwks_uri.startswith(("http://", "https://")), "tp.auth.no_jwks_uri")
+    expect(isinstance(jwks_uri, str) and jwks_uri.startswith(("http://", "https://")), "api.auth.no_jwks_uri")
     keys, problems = usable_keys(sbs_session.get_json(jwks_uri))
-    expect(keys, "tp.auth.jwks_unusable", problems=problems[:3] or ["no keys"])
+    expect(keys, "api.auth.jwks_unusable", problems=problems[:3] or ["no keys"])
     header, _ = decode_unverified(maskinporten_token.access_token)
     matching = [k for k in keys if k.key_id == header.get("kid")]
-    expect(matching, "tp.auth.kid_not_in_jwks", kid=repr(header.get("kid")))
+    expect(matching, "api.auth.kid_not_in_jwks", kid=repr(header.get("kid")))
     try:
         claims = jwt.decode(maskinporten_token.access_token, matching[0].key, algorithms=ACCESS_TOKEN_ALGS,
                             issuer=s.issuer, options={"verify_aud": False, "require": ["exp", "iss"]})
     except jwt.PyJWTError as exc:
-        fail("tp.auth.token_not_verified", cause=f"{type(exc).__name__}: {exc}")
-    expect(s.scope in str(claims.get("scope", "")).split(), "tp.auth.claim_scope", got=repr(claims.get("scope")),
+        fail("api.auth.token_not_verified", cause=f"{type(exc).__name__}: {exc}")
+    expect(s.scope in str(claims.get("scope", "")).split(), "api.auth.claim_scope", got=repr(claims.get("scope")),
            wanted=s.scope)
-    expect(token_org(claims) == s.org, "tp.auth.claim_org", got=token_org(claims), wanted=s.org)
+    expect(token_org(claims) == s.org, "api.auth.claim_org", got=token_org(claims), wanted=s.org)
 
 
-@pytest.mark.requirement("TP-AUTH-03")
+@pytest.mark.requirement("*-AUTH-03")
 def test_no_token_gives_401(sbs_session, token, check):
-    _refused(sbs_session, check, sbs_session.client.request(token=None), "tp.auth.what_no_token")
+    _refused(sbs_session, check, _probe(sbs_session, None), "api.auth.what_no_token")
 
 
-@pytest.mark.requirement("TP-AUTH-04")
+@pytest.mark.requirement("*-AUTH-04")
 def test_tampered_or_foreign_token_gives_401(sbs_session, token, check):
     value = token.access_token
     header, body, signature = value.split(".")
@@ -98,23 +105,23 @@ def test_tampered_or_foreign_token_gives_401(sbs_session, token, check):
     foreign = jwt.encode(decode_unverified(value)[1], new_rsa_key(), algorithm="RS256",
                          headers={"kid": decode_unverified(value)[0].get("kid")})
     sbs_session.evidence.redactor.register(foreign, "foreign-token")
-    for what, bad in (("tp.auth.what_tampered", f"{header}.{body}.{flipped}"), ("tp.auth.what_foreign", foreign)):
+    for what, bad in (("api.auth.what_tampered", f"{header}.{body}.{flipped}"), ("api.auth.what_foreign", foreign)):
         sbs_session.evidence.redactor.register(bad, "tampered-token")
-        _refused(sbs_session, check, sbs_session.client.request(token=bad), what)
+        _refused(sbs_session, check, _probe(sbs_session, bad), what)
 
 
-@pytest.mark.requirement("TP-AUTH-05")
+@pytest.mark.requirement("*-AUTH-05")
 def test_other_scope_gives_403(sbs_session, token, check):
     scope = sbs_session.other_scope
     if not scope:
-        skip("tp.auth.no_other_scope")
+        skip("api.auth.no_other_scope")
     other = sbs_session.maskinporten(scope=scope)
-    check.step("tp.auth.other_scope_token", scope=scope)
-    _refused(sbs_session, check, sbs_session.client.request(token=other.access_token()), "tp.auth.what_other_scope",
+    check.step("api.auth.other_scope_token", scope=scope)
+    _refused(sbs_session, check, _probe(sbs_session, other.access_token()), "api.auth.what_other_scope",
              unauthenticated=False)
 
 
-@pytest.mark.requirement("TP-AUTH-06")
+@pytest.mark.requirement("*-AUTH-06")
 def test_expired_token_gives_401(sbs_session, token, check):
     if sbs_session.mock is not None:
         claims = decode_unverified(token.access_token)[1]
@@ -122,13 +129,13 @@ def test_expired_token_gives_401(sbs_session, token, check):
             client_id=claims["client_id"], org=sbs_session.settings.org, scope=claims["scope"],
             now=time.time() - 600, lifetime=120)
         sbs_session.evidence.redactor.register(expired, "expired-token")
-        check.step("tp.auth.expired_minted")
+        check.step("api.auth.expired_minted")
     elif sbs_session.settings.slow:
         fresh = sbs_session.maskinporten().token(force=True)
         wait = max(0.0, fresh.expires_at - time.time()) + 5
-        check.step("tp.auth.expired_waited", seconds=round(wait))
+        check.step("api.auth.expired_waited", seconds=round(wait))
         time.sleep(wait)
         expired = fresh.access_token
     else:
-        skip("tp.auth.needs_slow")
-    _refused(sbs_session, check, sbs_session.client.request(token=expired), "tp.auth.what_expired")
+        skip("api.auth.needs_slow")
+    _refused(sbs_session, check, _probe(sbs_session, expired), "api.auth.what_expired")

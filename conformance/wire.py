@@ -47,6 +47,10 @@ class WireResponse:
     def path(self) -> str:
         return urllib.parse.urlsplit(self.url).path
 
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
     def json(self) -> Any:
         """The body as JSON; ``ValueError`` when it is not JSON."""
         return orjson.loads(self.content)

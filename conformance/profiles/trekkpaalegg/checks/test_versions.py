@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conformance.api import ApiError
+from conformance.apiclient import ApiError
 from conformance.outcomes import expect, fail, skip
 from conformance.suite.support import ANY_4XX, judge_refusal, sample
 

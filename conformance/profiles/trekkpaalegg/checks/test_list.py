@@ -6,11 +6,12 @@ from collections import Counter
 
 import pytest
 
-from conformance.datarules import tolerated
 from conformance.maskinporten.grant import decode_unverified
 from conformance.maskinporten.tokens import token_org
 from conformance.outcomes import expect, skip
-from conformance.spec import LIST_PATH
+from conformance.profiles.trekkpaalegg import LIST_PATH
+from conformance.profiles.trekkpaalegg.datarules import tolerated
+from conformance.profiles.trekkpaalegg.fixtures import liste_of
 from conformance.suite.support import schemathesis_problems
 
 MAX_LISTED = 5  # problems named in a message (the count says how many there are)
@@ -22,7 +23,7 @@ def test_organisation_without_data_gets_empty_list(sbs_session, token, check):
     if s.empty_org:
         client = sbs_session.api(sbs_session.maskinporten(systemuser_org=s.empty_org).access_token)
         check.step("tp.list.empty_org_token", org=s.empty_org)
-    elif len(sbs_session.liste()) == 0:
+    elif len(liste_of(sbs_session)) == 0:
         client = sbs_session.client
     else:
         skip("tp.list.no_empty_org")
@@ -42,7 +43,7 @@ def test_organisation_without_data_gets_empty_list(sbs_session, token, check):
 
 @pytest.mark.requirement("TP-LIST-01")
 def test_list_is_json_array(sbs_session, token):
-    liste = sbs_session.liste()  # streamed: a non-200 answer or a body that is no JSON array fails here
+    liste = liste_of(sbs_session)  # streamed: a non-200 answer or a body that is no JSON array fails here
     ctype = liste.content_type
     expect(ctype.split(";")[0].strip() == "application/json", "tp.list.content_type", got=repr(ctype))
 

@@ -102,7 +102,7 @@ class MemoryStore:
 
 def published_examples() -> list[dict[str, Any]]:
     """The scenarios of Skatteetaten's "Eksempler" tab, as shipped in the package."""
-    text = files("conformance.mock").joinpath("data/trekkpaalegg-examples.json").read_text(encoding="utf-8")
+    text = files("conformance.profiles.trekkpaalegg").joinpath("examples.json").read_text(encoding="utf-8")
     return json.loads(text)["scenarios"]
 
 

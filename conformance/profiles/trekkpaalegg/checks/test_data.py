@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from conformance.datarules import identifier_problems, period_problems
 from conformance.messages import Message
 from conformance.outcomes import expect
+from conformance.profiles.trekkpaalegg.datarules import identifier_problems, period_problems
 
 NAMED = 3  # problems named in the message; the count says how many there are
 

@@ -1,4 +1,5 @@
-"""The requirement catalogue: data, loaded from YAML shipped in the package.
+"""The requirement catalogue: data, loaded from YAML shipped in each profile (``catalogue.yaml`` for the API's
+requirements, its client catalogue for client-check).
 
 A catalogue names its sources once (``sources: {key: {url, title_nb, title_en}}``, the page titles a reader of
 the report recognises) and each requirement points at one by key.
@@ -6,9 +7,9 @@ the report recognises) and each requirement points at one by key.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
-from importlib.resources import files
 from typing import Any
 
 import yaml
@@ -72,6 +73,23 @@ class Catalogue:
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_nb
 
+    @staticmethod
+    def merge(catalogues: Iterable[Catalogue]) -> Catalogue:
+        """Several catalogues as one (a run over several APIs), in the given order."""
+        cats = list(catalogues)
+        if len(cats) == 1:
+            return cats[0]
+        return Catalogue("+".join(c.profile for c in cats), tuple(r for c in cats for r in c.requirements),
+                         "\n".join(c.text for c in cats), " · ".join(c.title_nb for c in cats),
+                         " · ".join(c.title_en for c in cats))
+
+    def profile_of(self, req_id: str) -> str | None:
+        """The API (profile name) a requirement belongs to, for grouping a report over several APIs."""
+        from conformance.profiles import by_requirement
+
+        found = by_requirement(req_id)
+        return found.name if found else None
+
 
 def _source(entry: Any, sources: dict[str, Source], where: str) -> Source:
     if isinstance(entry, str) and entry in sources:
@@ -104,5 +122,24 @@ def parse_catalogue(text: str, name: str) -> Catalogue:
 
 @cache
 def load_catalogue(profile: str = "trekkpaalegg") -> Catalogue:
-    text = files("conformance.requirements").joinpath(f"{profile}.yaml").read_text(encoding="utf-8")
-    return parse_catalogue(text, profile)
+    """The API requirements of a profile."""
+    from conformance.profiles import get
+
+    return parse_catalogue(get(profile).text("catalogue.yaml"), profile)
+
+
+@cache
+def load_client_catalogue(profile: str = "trekkpaalegg") -> Catalogue:
+    """The client requirements of a profile (what client-check judges)."""
+    from conformance.profiles import get
+
+    p = get(profile)
+    if p.client_catalogue is None:
+        raise LookupError(f"the {profile} profile has no client requirements")
+    return parse_catalogue(p.text(p.client_catalogue), f"{profile}-client")
+
+
+def catalogue_of(profiles: Iterable[str], client: bool = False) -> Catalogue:
+    """The catalogue a result was judged by: the API requirements of its profiles, or their client ones."""
+    load = load_client_catalogue if client else load_catalogue
+    return Catalogue.merge(load(name) for name in profiles)

@@ -1,0 +1,208 @@
+"""Bodies by media type: JSON and XML parsed, walked, rewritten and pretty-printed the same way.
+
+Every output path (redaction of secrets, pseudonymisation of personal data, the report's body previews, the
+korrelasjonsid of an error) goes through :func:`codec_for`, so an XML body gets exactly the treatment a JSON body
+gets: values under known keys (element or attribute names in XML) are replaced by key, all other text is scanned.
+XML is parsed with lxml without entities, DTDs or network access (a server's answer is untrusted input).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
+
+from lxml import etree
+
+#: keyed(key, value) -> replacement for a scalar under ``key``, or None to treat it as free text
+Keyed = Callable[[str, str], str | None]
+Free = Callable[[str], str]
+
+FEIL_NS = "urn:no:skatteetaten:datasamarbeid:feil:v1"  # the common XML error format (feil.xsd)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                          remove_blank_text=False)
+
+
+class Codec(Protocol):
+    name: str
+
+    def parse(self, text: str) -> Any: ...
+
+    def dump(self, tree: Any) -> str: ...
+
+    def pretty(self, text: str) -> str: ...
+
+    def leaves(self, tree: Any) -> Iterator[tuple[str, str]]: ...
+
+    def rewrite(self, tree: Any, keyed: Keyed, free: Free) -> Any: ...
+
+
+class JsonCodec:
+    name = "json"
+
+    def parse(self, text: str) -> Any:
+        return json.loads(text)
+
+    def dump(self, tree: Any) -> str:
+        return json.dumps(tree, ensure_ascii=False)
+
+    def pretty(self, text: str) -> str:
+        return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
+
+    def leaves(self, tree: Any, key: str = "") -> Iterator[tuple[str, str]]:
+        if isinstance(tree, dict):
+            for k, v in tree.items():
+                yield from self.leaves(v, k)
+        elif isinstance(tree, list):
+            for v in tree:
+                yield from self.leaves(v, key)
+        elif tree is not None and not isinstance(tree, bool):
+            yield key, str(tree)
+
+    def rewrite(self, tree: Any, keyed: Keyed, free: Free, key: str = "") -> Any:
+        if isinstance(tree, dict):
+            return {k: self.rewrite(v, keyed, free, k) for k, v in tree.items()}
+        if isinstance(tree, list):
+            return [self.rewrite(v, keyed, free, key) for v in tree]
+        if isinstance(tree, bool) or tree is None:
+            return tree
+        if isinstance(tree, str | int | float):
+            replaced = keyed(key, str(tree)) if key else None
+            if replaced is not None:
+                return replaced
+            return free(tree) if isinstance(tree, str) else tree
+        return tree
+
+
+def local_name(tag: Any) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+class XmlCodec:
+    name = "xml"
+
+    def parse(self, text: str) -> Any:
+        return etree.fromstring(text.encode("utf-8"), _PARSER)
+
+    def dump(self, tree: Any) -> str:
+        return etree.tostring(tree, encoding="unicode")
+
+    def pretty(self, text: str) -> str:
+        root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True,
+                                                                       load_dtd=False, remove_blank_text=True))
+        return etree.tostring(root, encoding="unicode", pretty_print=True).rstrip("\n")
+
+    def leaves(self, tree: Any) -> Iterator[tuple[str, str]]:
+        for element in tree.iter():
+            if not isinstance(element.tag, str):
+                continue  # comments, processing instructions
+            for name, value in element.attrib.items():
+                yield local_name(name), value
+            if len(element) == 0 and element.text and element.text.strip():
+                yield local_name(element.tag), element.text.strip()
+
+    def rewrite(self, tree: Any, keyed: Keyed, free: Free) -> Any:
+        for element in tree.iter():
+            if not isinstance(element.tag, str):
+                if element.text:
+                    element.text = free(element.text)
+                continue
+            for name, value in list(element.attrib.items()):
+                element.attrib[name] = keyed(local_name(name), value) or free(value)
+            if element.text and element.text.strip():
+                replaced = keyed(local_name(element.tag), element.text.strip()) if len(element) == 0 else None
+                element.text = replaced if replaced is not None else free(element.text)
+            if element.tail and element.tail.strip():
+                element.tail = free(element.tail)
+        return tree
+
+
+JSON_CODEC, XML_CODEC = JsonCodec(), XmlCodec()
+
+
+def codec_for(content_type: str, text: str = "") -> Codec | None:
+    """The codec of a media type (``application/json``, ``+json``, ``application/xml``, ``text/xml``,
+    ``+xml``); without a usable content type, the body's first character decides."""
+    media = content_type.split(";")[0].strip().lower()
+    if media.endswith(("/json", "+json")):
+        return JSON_CODEC
+    if media.endswith(("/xml", "+xml")):
+        return XML_CODEC
+    start = text.lstrip()[:1]
+    if start in ("{", "["):
+        return JSON_CODEC
+    if start == "<" and not media.startswith("text/html"):
+        return XML_CODEC
+    return None
+
+
+def parsed(content_type: str, text: str) -> tuple[Codec, Any] | None:
+    """(codec, tree) of a body, or None when it is of no known kind or does not parse."""
+    codec = codec_for(content_type, text)
+    if codec is None or not text.strip():
+        return None
+    try:
+        return codec, codec.parse(text)
+    except (ValueError, etree.XMLSyntaxError):
+        return None
+
+
+def rewrite_text(content_type: str, text: str, keyed: Keyed, free: Free) -> str:
+    """The body with values under known keys replaced by ``keyed`` and all other text by ``free``; a body that
+    does not parse is treated as free text as a whole."""
+    found = parsed(content_type, text)
+    if found is None:
+        return free(text)
+    codec, tree = found
+    return codec.dump(codec.rewrite(tree, keyed, free))
+
+
+def pretty(content_type: str, text: str) -> str:
+    """Indented for reading (the report), or the text unchanged when it does not parse."""
+    codec = codec_for(content_type, text)
+    if codec is None:
+        return text
+    try:
+        return codec.pretty(text)
+    except (ValueError, etree.XMLSyntaxError):
+        return text
+
+
+def error_fields(content_type: str, text: str) -> dict[str, Any] | None:
+    """``{kode, melding, korrelasjonsid}`` of an error body: a JSON object, or the XML ``feil`` element
+    (namespace :data:`FEIL_NS`). None when the body is neither."""
+    found = parsed(content_type, text)
+    if found is None:
+        return None
+    codec, tree = found
+    if codec is JSON_CODEC:
+        return tree if isinstance(tree, dict) else None
+    if local_name(tree.tag) != "feil":
+        return None
+    out: dict[str, Any] = {"_namespace": etree.QName(tree.tag).namespace}
+    for child in tree:
+        if isinstance(child.tag, str):
+            out[local_name(child.tag)] = (child.text or "").strip()
+    return out
+
+
+def xml_to_plain(element: Any, repeated: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """An element's children as a plain mapping, for comparing an XML answer with the JSON one element by element:
+    leaves become text, elements named in ``repeated`` (or occurring more than once) become lists."""
+    out: dict[str, Any] = {}
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        name = local_name(child.tag)
+        value: Any = xml_to_plain(child, repeated) if len(child) else (child.text or "").strip()
+        if name in repeated or name in out:
+            existing = out.get(name)
+            if existing is None:
+                out[name] = [value]
+            elif isinstance(existing, list):
+                existing.append(value)
+            else:
+                out[name] = [existing, value]
+        else:
+            out[name] = value
+    return out

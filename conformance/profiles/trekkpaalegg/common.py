@@ -1,0 +1,52 @@
+"""What the common checks (auth, errors, 406, operations) need to know of the Trekkpålegg API.
+
+The Trekkpålegg page lists the Krav og betalinger codes (KB-001..009); the real prefix of the Trekkpålegg service
+is undocumented, so it is a named assumption (A-TP-ERROR-PREFIX) and the mock's prefix is configurable.
+Source: https://skatteetaten.github.io/api-dokumentasjon/api/trekkpaalegg (tab Feilkoder).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.errorcodes import ErrorCode, table
+from conformance.profiles.base import CommonSetup, ErrorSample
+
+PREFIX = "KB"
+
+#: The Trekkpålegg API's table, as the page lists it (the Krav og betalinger codes).
+TREKKPAALEGG = table(
+    PREFIX,
+    ErrorCode("001", (500,), "Uventet feil på tjenesten"),
+    ErrorCode("002", (500,), "Uventet feil i et bakenforliggende system"),
+    ErrorCode("003", (404,), "Ukjent url benyttet"),
+    ErrorCode("004", (401,), "Feil i forbindelse med autentisering"),
+    ErrorCode("005", (403,), "Feil i forbindelse med autorisering"),
+    ErrorCode("006", (400,), "Feil i forbindelse med validering av inputdata"),
+    ErrorCode("007", (404,), "Fant ingen trekkpålegg på angitt identifikator"),
+    ErrorCode("008", (406,), "Feil tilknyttet dataformat. Kun json er støttet"),
+    ErrorCode("009", (404,), "Ingen treff på oppgitt identifikator"),
+)
+
+
+def _samples(target: Any) -> list[ErrorSample]:
+    """The API's own error situations, besides those every API has."""
+    return [ErrorSample("tp.err.sample_only_maks", params={"maksAntall": "5"}),
+            ErrorSample("tp.err.sample_unknown_trekkid", "/sbs-finnes-ikke/1")]
+
+
+def _operation(path: str) -> str:
+    return "list" if path.strip("/") == "" else "version/other"
+
+
+COMMON = CommonSetup(
+    error_table=TREKKPAALEGG,
+    probe=lambda target: "",  # the list: a valid token is always served (200, [] before data exist)
+    unknown_path="/finnes-ikke/1/2",
+    unsupported_accept="application/xml",
+    auth_status_assumption="A-TP-AUTH-STATUS",
+    accept_assumption="A-TP-ACCEPT-406",
+    error_prefix_assumption="A-TP-ERROR-PREFIX",
+    error_samples=_samples,
+    operation=_operation,
+)

@@ -1,0 +1,159 @@
+"""A reference SBS client: how a payroll system should fetch trekkpålegg. Run it as a command:
+
+    python -m conformance.clientcheck.reference
+
+It follows the client-check environment contract (SBS_BASE_URL, SBS_TOKEN_URL, SBS_ISSUER, SBS_CLIENT_ID,
+SBS_KEY_FILE, SBS_CERT_FILE or SBS_KID, SBS_ORG, SBS_SCOPE, SBS_CA_FILE, SBS_STATE_FILE; in systembruker mode
+also SBS_SYSTEMUSER_ORG and, when set, SBS_EXTERNAL_REF): it reuses its
+Maskinporten token (a new one only near expiry or after a 401), pages with maksAntall from the stored
+watermark by the loop rule, retries transient errors with backoff (honouring Retry-After, bounded), stops at
+once on 403 and on a system user that is not approved (MP-303), ignores unknown fields, makes one call at a
+time, and stores its watermark at least every second and at the end.
+
+Exit codes: 0 synced; 2 configuration; 3 access refused (401 after a new token, 403); 4 the service kept
+failing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from conformance.apiclient import ApiError
+from conformance.errors import ConfigError, TargetEnvironmentError
+from conformance.http import RetryPolicy
+from conformance.maskinporten import MaskinportenClient, MaskinportenError, SigningCredential
+from conformance.maskinporten.certs import load_certificate_chain, load_private_key
+from conformance.profiles.trekkpaalegg.client import KeepAliveTrekkpaaleggClient
+
+
+class ReferenceClient:
+    page_size = 1000
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        try:
+            self.base_url = env["SBS_BASE_URL"]
+            self.state_file = Path(env["SBS_STATE_FILE"])
+            key = load_private_key(Path(env["SBS_KEY_FILE"]))
+            self.env = env
+        except KeyError as exc:
+            raise ConfigError(f"missing environment variable {exc.args[0]}", "see the client-check contract") from exc
+        if env.get("SBS_KID"):
+            credential = SigningCredential(key, kid=env["SBS_KID"])
+        else:
+            credential = SigningCredential(key, x5c=tuple(load_certificate_chain(Path(env["SBS_CERT_FILE"]))))
+        self.verify: bool | str = env.get("SBS_CA_FILE") or True
+        if env.get("SBS_PAGE_SIZE"):  # the reference client's own option (benchmarks), not part of the contract
+            self.page_size = int(env["SBS_PAGE_SIZE"])
+        self.mp = self.maskinporten(credential)
+        self.api = KeepAliveTrekkpaaleggClient(self.base_url, self.token, retry=self.retry_policy(),
+                                               verify=self.verify)
+
+    # -- the behaviours a payroll system must get right; each is one method -----------------------------
+    def maskinporten(self, credential: SigningCredential) -> MaskinportenClient:
+        e = self.env
+        return MaskinportenClient(credential, client_id=e["SBS_CLIENT_ID"], issuer=e["SBS_ISSUER"],
+                                  token_url=e["SBS_TOKEN_URL"],
+                                  scopes=[e.get("SBS_SCOPE", "skatteetaten:trekkpaalegg")],
+                                  systemuser_org=e.get("SBS_SYSTEMUSER_ORG") or None,
+                                  external_ref=e.get("SBS_EXTERNAL_REF") or None,
+                                  retry=self.retry_policy(), verify=self.verify)
+
+    def token(self) -> str:
+        return self.mp.access_token()
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(attempts=4, backoff=0.2, max_wait=10)
+
+    def start_fra(self, state: dict[str, Any]) -> int:
+        return int(state.get("watermark", 0))
+
+    def next_fra(self, page: list[dict[str, Any]]) -> int:
+        return max(int(i["sekvensnummer"]) for i in page)
+
+    def more_pages(self, page: list[dict[str, Any]]) -> bool:
+        """The loop rule: a full page means there may be more."""
+        return len(page) >= self.page_size
+
+    def read_item(self, item: dict[str, Any]) -> tuple[str, int, int]:
+        return str(item["trekkid"]), int(item["trekkversjon"]), int(item["sekvensnummer"])
+
+    def fetch_page(self, fra: int) -> list[dict[str, Any]]:
+        """One page; on a 401 drop the token and try once more with a new one."""
+        try:
+            return self.api.hent_side(fra, self.page_size)
+        except ApiError as exc:
+            if exc.status != 401:
+                raise
+            self.mp.invalidate()
+            return self.api.hent_side(fra, self.page_size)
+
+    # -- the sync ------------------------------------------------------------------------------------
+    def load_state(self) -> dict[str, Any]:
+        if self.state_file.exists():
+            data = json.loads(self.state_file.read_text(encoding="utf-8"))
+            return {"watermark": data.get("watermark", 0),
+                    "held": {str(t["trekkid"]): int(t["trekkversjon"]) for t in data.get("trekkpaalegg", [])}}
+        return {"watermark": 0, "held": {}}
+
+    def save_state(self, state: dict[str, Any]) -> None:
+        data = {"watermark": state["watermark"],
+                "trekkpaalegg": [{"trekkid": t, "trekkversjon": v} for t, v in sorted(state["held"].items())]}
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.replace(self.state_file)
+
+    def sync(self) -> dict[str, Any]:
+        state = self.load_state()
+        fra = self.start_fra(state)
+        saved = time.monotonic()
+        while True:
+            page = self.fetch_page(fra)
+            for item in page:
+                trekkid, versjon, _ = self.read_item(item)
+                if versjon > state["held"].get(trekkid, 0):
+                    state["held"][trekkid] = versjon
+            if page:
+                fra = self.next_fra(page)
+                state["watermark"] = max(state["watermark"], fra)
+            if not self.more_pages(page):
+                self.save_state(state)
+                return state
+            if time.monotonic() - saved >= 1.0:  # a crash loses at most about a second of pages
+                self.save_state(state)
+                saved = time.monotonic()
+
+    def run(self) -> int:
+        try:
+            state = self.sync()
+        except ApiError as exc:
+            print(f"sbs: access refused or call failed: {exc}", file=sys.stderr)
+            return 3 if exc.status in (401, 403) else 4
+        except MaskinportenError as exc:
+            print(f"sbs: {exc.one_line()}", file=sys.stderr)
+            if exc.mp_code == "MP-303" or exc.error == "invalid_altinn_customer_configuration":
+                print("sbs: the customer has not approved this system's system user (or it lacks the right); "
+                      "ask the customer to approve the system user request in Altinn", file=sys.stderr)
+            return 3
+        except TargetEnvironmentError as exc:
+            print(f"sbs: {exc.one_line()}", file=sys.stderr)
+            return 4
+        print(f"sbs: {len(state['held'])} trekkpålegg, watermark {state['watermark']}")
+        return 0
+
+
+def main(client_class: type[ReferenceClient] = ReferenceClient) -> int:
+    try:
+        return client_class(os.environ).run()
+    except ConfigError as exc:
+        print(f"sbs: {exc.one_line()}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
