@@ -176,6 +176,19 @@ def map_texts(result: RunResult, text: Callable[[str], str]) -> None:
             r.reason_ref = Message.from_ref(r.reason_ref).map_strings(text).ref()
     if result.error:
         result.error = {k: text(v) if isinstance(v, str) else v for k, v in result.error.items()}
+    for a in result.assumptions:  # what the checks observed may hold a looked-up person (a URL, a value)
+        a["observed"] = [text(o) for o in a.get("observed", [])]
+    result.settings = {k: _map_value(v, text) for k, v in result.settings.items()}  # --param values
+
+
+def _map_value(value: Any, text: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return text(value)
+    if isinstance(value, list | tuple):
+        return [_map_value(v, text) for v in value]
+    if isinstance(value, dict):
+        return {k: _map_value(v, text) for k, v in value.items()}
+    return value
 
 
 def pseudonymised(result: RunResult, pseudo: Pseudonymiser) -> RunResult:

@@ -138,11 +138,17 @@ def resolve_params(settings: Settings, profiles: list[Profile]) -> dict[str, dic
     out: dict[str, dict[str, str]] = {}
     for p in profiles:
         values = dict(given[p.name])
+        mock_values = {}
+        if settings.embedded_mock:  # the mock's data decides them (a fault may change which one is looked up)
+            decide = getattr(p.mock, "default_params", None)
+            mock_values = decide(settings) if decide else {}
         for param in p.params:
             if param.name in values:
                 continue
-            if settings.embedded_mock and param.mock_default is not None:
-                values[param.name] = param.mock_default
+            if settings.embedded_mock and (param.name in mock_values or param.mock_default is not None):
+                values[param.name] = mock_values.get(param.name, param.mock_default)
+            elif param.default is not None:
+                values[param.name] = param.default
             elif param.required and not settings.embedded_mock:
                 needed = [q.name for q in p.params if q.required and q.name not in given[p.name]]
                 raise ConfigError(f"--api {p.name} needs --param {', '.join(needed)} for a real target",

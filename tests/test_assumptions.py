@@ -17,7 +17,7 @@ PASSES = [(p.name, v) for p in profiles() for v, (kind, _, _) in variants_of(p).
 ASSUMED = {(p.name, v): a for p in profiles() for v, (kind, _, a) in variants_of(p).items() if kind == "assumption"}
 # The value of the assumption under which the variant is what is expected.
 AS_EXPECTED = {"A-TP-EMPTY-BODY": "empty-or-list", "A-TP-AUTH-STATUS": "as-worded-in-feil", "A-TP-ERROR-PREFIX": "TP",
-               "A-TKS-AUTH-STATUS": "as-worded-in-feil", "A-TKS-MONTHS": "only-with-pay"}
+               "A-TKS-AUTH-STATUS": "as-worded-in-feil", "A-TKS-ORDER": "any", "A-TKS-YEAR-NUMBER": "number-or-string"}
 
 
 def _statuses(results):

@@ -35,6 +35,7 @@ class Param:
     mock_default: str | None = None  # the embedded mock's value (None: optional there too)
     required: bool = True  # for a real target
     example: str = ""
+    default: str | None = None  # the value for any target when none is given
 
     def help(self, lang: str) -> str:
         return self.help_en if lang == "en" else self.help_nb
