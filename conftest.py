@@ -60,10 +60,14 @@ def api(mock: RunningMock, creds: ClientCredentials) -> Iterator[TrekkpaaleggCli
     mp.close()
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 240) -> tuple[int, dict[str, Any] | None, str]:
-    """Run ``python -m conformance`` in a subprocess; (exit code, results.json or None, combined output)."""
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 240, env: dict[str, str] | None = None
+            ) -> tuple[int, dict[str, Any] | None, str]:
+    """Run ``python -m conformance`` in a subprocess (``env``: variables added to this process's environment);
+    (exit code, results.json or None, combined output)."""
+    import os
+
     proc = subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=cwd)
+                          timeout=timeout, cwd=cwd, env={**os.environ, **env} if env else None)
     results = None
     if "--out" in args:
         path = Path(args[args.index("--out") + 1]) / "results.json"

@@ -146,8 +146,12 @@ def _print_summary(result: Any, out: Path, written: Any = None) -> None:
     target = result.target
     where = f" org {target['org']}" if target.get("org") else ""
     where += f", system user of {target['systemuser_org']}" if target.get("systemuser_org") else ""
+    base_urls = target.get("base_urls") or {}
+    several = len(base_urls) > 1
     print(f"Target:  {target['kind']}{' (embedded mock)' if target.get('embedded_mock') else ''} "
-          f"{target.get('base_url') or ''}{where}")
+          f"{'' if several else target.get('base_url') or ''}{where}")
+    for name, url in base_urls.items() if several else ():
+        print(f"         {name}: {url}")
     cause = (result.error or {}).get("message")
     hidden = 0
     not_run: dict[str, list[str]] = {}  # reason -> ids: one line per reason, however many were not run
@@ -431,7 +435,8 @@ def cmd_mock_serve(args: argparse.Namespace) -> int:
     api = served[0].name if len(served) == 1 else "all"
     empty = next((e for p in served if (e := getattr(p.mock, "EMPTY_ORG", None))), None)
     common = (f"--api {api} --target mock --base-url {origin} --token-url {state.token_url} "
-              f"--issuer {state.issuer} --org {main_org}{f' --empty-org {empty}' if empty else ''}")
+              f"--issuer {state.issuer} --org {main_org}{f' --empty-org {empty}' if empty else ''}"
+              f"{_mock_param_options(served, state)}")
     print(f"sbs-conformance mock {__version__}")
     print(f"  issuer:       {state.issuer}")
     print(f"  token URL:    {state.token_url}   (tokens live {state.maskinporten.token_lifetime} s)")
@@ -461,6 +466,47 @@ def cmd_mock_serve(args: argparse.Namespace) -> int:
           f"--cert {x5c_files['cert']}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         serve_forever(state, sock, idle_timeout=args.idle_timeout)
+    return EXIT_PASSED
+
+
+def _mock_param_options(served: list[Any], state: Any) -> str:
+    """``--param`` options naming this mock's test data, for the printed run commands: a served mock is a
+    target like any other, so its required inputs are given, not guessed."""
+    from types import SimpleNamespace
+
+    view = SimpleNamespace(mock_fault=tuple(sorted(state.faults.enabled)))
+    options = []
+    for profile in served:
+        decide = getattr(profile.mock, "default_params", None)
+        values = decide(view) if decide else {}
+        for param in profile.params:
+            value = values.get(param.name, param.mock_default)
+            if value is not None and value != param.default:
+                key = param.name if len(served) == 1 else f"{profile.name}.{param.name}"
+                options.append(f" --param {key}={value}")
+    return "".join(options)
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    import json
+
+    from conformance.profiles import get, names, profiles
+    from conformance.profiles.listing import details, render_list, render_show, summary
+
+    if args.action == "list":
+        if args.name:
+            return _fail(ConfigError(f"unexpected argument {args.name!r}", "use: sbs-conformance profiles show NAME"))
+        print(json.dumps([summary(p, args.lang) for p in profiles()], ensure_ascii=False, indent=2) if args.json
+              else render_list(args.lang))
+        return EXIT_PASSED
+    if not args.name:
+        return _fail(ConfigError("profiles show needs a profile name", f"one of: {', '.join(names())}"))
+    try:
+        profile = get(args.name)
+    except (KeyError, ValueError):
+        return _fail(ConfigError(f"unknown profile {args.name!r}", f"one of: {', '.join(names())}"))
+    print(json.dumps(details(profile, args.lang), ensure_ascii=False, indent=2) if args.json
+          else render_show(profile.name, args.lang))
     return EXIT_PASSED
 
 
@@ -580,6 +626,9 @@ def cmd_client_check(args: argparse.Namespace, command: list[str]) -> int:
         _check_command(command)
         profile = _client_profile(args.api)
         SCENARIOS = profile.clientcheck.SCENARIOS
+        if args.systemuser is not None and profile.altinn_resource is None:
+            raise ConfigError(f"the {profile.name} API is not used through an Altinn system user",
+                              "leave out --systemuser (its clients act for their own organisation or by delegation)")
         if args.systemuser is not None and not orgnr_ok(args.systemuser):
             raise ConfigError(f"--systemuser {args.systemuser!r} is not a valid organisation number",
                               "give the customer's 9-digit organisation number (a synthetic one in TT02)")
@@ -624,7 +673,8 @@ def cmd_client_check(args: argparse.Namespace, command: list[str]) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="Conformance suite for Skatteetaten's Trekkpålegg API.")
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Conformance suite for Skatteetaten's APIs (sbs-conformance profiles lists them).")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the bundled checks (default target: the embedded mock)",
@@ -659,7 +709,7 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument("--systemuser", metavar="CUSTOMER",
                         help="judge a systembruker client (alternativ 2) acting for the customer CUSTOMER (an org "
                              "number; your own is allowed): adds the system-user scenarios and SBS-SU-* requirements")
-    mock = sub.add_parser("mock", help="the bundled mock (Maskinporten + Trekkpålegg API)")
+    mock = sub.add_parser("mock", help="the bundled mock (Maskinporten + the APIs' services)")
     mock_sub = mock.add_subparsers(dest="mock_command", required=True)
     serve = mock_sub.add_parser("serve", help="serve the mock over HTTP until Ctrl-C")
     serve.add_argument("--host", default="127.0.0.1")
@@ -685,6 +735,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where to write the generated client keys and certificate (PEM)")
     serve.add_argument("--scenario", help="serve one client-check scenario (for a system polled by hand)")
     serve.add_argument("--record", type=Path, help="with --scenario: append every request to this JSONL file")
+    listing = sub.add_parser("profiles", help="the APIs this installation can judge; profiles show NAME for one",
+                             description="List the API profiles, or show one: params, base URLs, requirements, "
+                                         "assumptions, mock faults and variants, client-check scenarios.")
+    listing.add_argument("action", nargs="?", choices=("list", "show"), default="list")
+    listing.add_argument("name", nargs="?", help="with show: the profile's name (see the list)")
+    listing.add_argument("--lang", choices=("nb", "en"), default="en")
+    listing.add_argument("--json", action="store_true", help="print the same as JSON")
     judge = sub.add_parser("client-judge", help="judge recorded traffic of a scenario (mock serve --record)")
     judge.add_argument("traffic", type=Path)
     judge.add_argument("--api", help="the API the system is a client of (default trekkpaalegg)")
@@ -720,6 +777,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_doctor(args)
         if args.command == "mock" and args.mock_command == "serve":
             return cmd_mock_serve(args)
+        if args.command == "profiles":
+            return cmd_profiles(args)
     except ConformanceToolError as exc:
         return _fail(exc)
     except KeyboardInterrupt:

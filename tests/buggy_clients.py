@@ -14,6 +14,7 @@ from conformance.apiclient import ApiError
 from conformance.http import RetryPolicy
 from conformance.maskinporten import MaskinportenClient, MaskinportenError
 from conformance.profiles.trekkpaalegg.reference import ReferenceClient, main
+from conformance.profiles.trukketkildeskattpaaloenn import reference as tks
 
 KNOWN_FIELDS = {"trekkid", "trekkversjon", "sekvensnummer", "opprettet", "saksnummer", "trekkpliktig", "skyldner",
                 "trekkstatus", "trekkstoerrelseForPeriode", "betalingsinformasjon"}
@@ -102,6 +103,55 @@ class IgnoresExternalRef(ReferenceClient):
         return mp.with_options(systemuser_org=mp.systemuser_org)
 
 
+# -- Trukket kildeskatt på lønn (SBS_API=trukketkildeskattpaaloenn) ------------------------------------------------
+TKS_KNOWN_FIELDS = {"personidentifikator", "inntektsaar", "skjermet", "trekkinformasjonPerMaaned"}
+
+
+class TksAudIsTokenUrl(tks.ReferenceClient):
+    def maskinporten(self, credential):
+        e = self.env
+        return MaskinportenClient(credential, client_id=e["SBS_CLIENT_ID"], issuer=e["SBS_TOKEN_URL"],
+                                  token_url=e["SBS_TOKEN_URL"], scopes=[e["SBS_SCOPE"]], retry=RetryPolicy(attempts=1))
+
+
+class TksGrantPerCall(tks.ReferenceClient):
+    def token(self):
+        return self.mp.access_token(force=True)
+
+
+class TksDropsLastMonth(tks.ReferenceClient):
+    def read_months(self, response):
+        return super().read_months(response)[:-1]
+
+
+class TksCrashesOn404(tks.ReferenceClient):
+    def is_no_data(self, exc):
+        return False  # treats "no data" as a failure: exits non-zero
+
+
+class TksStrictFields(tks.ReferenceClient):
+    def read_months(self, response):
+        unknown = set(response.json()) - TKS_KNOWN_FIELDS
+        if unknown:
+            raise KeyError(f"unexpected field {sorted(unknown)[0]}")
+        return super().read_months(response)
+
+
+class TksAcceptsCsv(tks.ReferenceClient):
+    def accept(self):
+        return "text/csv"
+
+
+class TksTenParallel(tks.ReferenceClient):
+    def parallel(self):
+        return 10
+
+
+TKS_BUGS = {"tks-aud-token-url": TksAudIsTokenUrl, "tks-grant-per-call": TksGrantPerCall,
+            "tks-drops-last-month": TksDropsLastMonth, "tks-crashes-on-404": TksCrashesOn404,
+            "tks-strict-fields": TksStrictFields, "tks-accepts-csv": TksAcceptsCsv,
+            "tks-ten-parallel": TksTenParallel}
+
 BUGS = {"stops-after-first-page": StopsAfterFirstPage, "watermark-plus-one": WatermarkPlusOne,
         "restarts-from-zero": RestartsFromZero, "grant-per-call": GrantPerCall, "aud-token-url": AudIsTokenUrl,
         "no-retry": NoRetry, "retries-403-forever": Retries403Forever,
@@ -111,7 +161,8 @@ BUGS = {"stops-after-first-page": StopsAfterFirstPage, "watermark-plus-one": Wat
 
 if __name__ == "__main__":
     try:
-        sys.exit(main(BUGS[sys.argv[1]]))
+        bug = sys.argv[1]
+        sys.exit(tks.main(TKS_BUGS[bug]) if bug in TKS_BUGS else main(BUGS[bug]))
     except KeyError as exc:  # a crash, as a real client would have one
         print(f"crash: {exc}", file=sys.stderr)
         sys.exit(1)

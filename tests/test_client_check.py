@@ -168,3 +168,48 @@ def test_hand_polled_restart_from_zero_is_caught(tmp_path):
                                  str(tmp_path / "state.json"), "--no-pdf", "--out", str(tmp_path / "o"))
     statuses = {r["id"]: r["status"] for r in results["requirements"]}
     assert statuses["SBS-PAGE-03"] == "warning", output
+
+
+# -- Trukket kildeskatt på lønn -------------------------------------------------------------------------------------
+TKS = "trukketkildeskattpaaloenn"
+TKS_CAUGHT_BY = {  # bug -> (scenario, requirement that must catch it)
+    "tks-aud-token-url": ("tks-fetch", "TKS-SBS-AUTH-01"),
+    "tks-grant-per-call": ("tks-many", "TKS-SBS-AUTH-02"),
+    "tks-drops-last-month": ("tks-fetch", "TKS-SBS-GET-01"),
+    "tks-crashes-on-404": ("tks-no-data", "TKS-SBS-NODATA-01"),
+    "tks-strict-fields": ("tks-unknown-fields", "TKS-SBS-ROB-01"),
+    "tks-accepts-csv": ("tks-fetch", "TKS-SBS-FMT-01"),
+    "tks-ten-parallel": ("tks-many", "TKS-SBS-OPS-01"),
+}
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_reference_client_of_trukket_kildeskatt_passes_every_scenario(fmt, tmp_path):
+    code, results, output = run_cli("client-check", "--api", TKS, "--no-pdf", "--lang", "en", "--out",
+                                    str(tmp_path / "o"), "--", *REFERENCE, env={"SBS_TKS_FORMAT": fmt})
+    assert code == 0, output
+    assert {r["id"]: r["status"] for r in results["requirements"]} == {
+        r: "passed" for r in load_client_catalogue(TKS).ids}
+    assert results["profile"] == TKS and results["target"]["api"] == TKS
+    assert len(results["target"]["scenarios"]) == 4
+    # The client's state was compared with what the mock served, lookup by lookup, in the report's words.
+    assert all(c["evidence"] for c in results["checks"])
+
+
+def test_every_trukket_kildeskatt_client_requirement_has_a_buggy_client():
+    assert {req for _, req in TKS_CAUGHT_BY.values()} == set(load_client_catalogue(TKS).ids)
+
+
+@pytest.mark.parametrize("bug", list(TKS_CAUGHT_BY))
+def test_buggy_trukket_kildeskatt_client_is_caught(bug, tmp_path):
+    scenario, requirement = TKS_CAUGHT_BY[bug]
+    code, results, output = run_cli("client-check", "--api", TKS, "--scenario", scenario, "--no-pdf", "--out",
+                                    str(tmp_path / "o"), "--", *BUGGY, bug)
+    assert code == 1, output
+    check = next(c for c in results["checks"] if c["requirements"] == [requirement])
+    assert check["status"] == "failed" and check["message"], output
+
+
+def test_trukket_kildeskatt_has_no_systembruker_mode():
+    code, _, output = run_cli("client-check", "--api", TKS, "--systemuser", "313367002", "--", *REFERENCE)
+    assert code == 2 and "system user" in output

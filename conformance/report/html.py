@@ -69,9 +69,36 @@ def show_value(value: Any, lang: str = "nb") -> str:
     return "" if value is None else str(value)
 
 
+def api_title(name: str, lang: str) -> str:
+    """The API's title in the report's language (its name when the profile is not installed here)."""
+    from conformance.profiles import get
+
+    try:
+        return get(name).title(lang)
+    except (KeyError, ValueError):
+        return name
+
+
+def api_groups(result: RunResult, lang: str) -> list[dict[str, Any]]:
+    """The requirements and checks of each judged API, in the result's API order: one section per API in a
+    report over several. A check belongs to the API of its first requirement."""
+    names = list(result.profiles) or [""]
+    req_api = {r.id: (r.api if r.api in names else names[0]) for r in result.requirements}
+    groups = {n: {"name": n, "title": api_title(n, lang) if n else "", "requirements": [], "checks": [],
+                  "base_url": (result.target.get("base_urls") or {}).get(n) or "",
+                  "spec": result.specs.get(n) or {}} for n in names}
+    for req in result.requirements:
+        groups[req_api[req.id]]["requirements"].append(req)
+    for check in result.checks:
+        owner = next((req_api[rid] for rid in check.requirements if rid in req_api), names[0])
+        groups[owner]["checks"].append(check)
+    return [g for g in groups.values() if g["requirements"] or g["checks"]]
+
+
 def render_html(result: RunResult, lang: str | None = None, *, previews: Mapping[str, list[dict[str, Any]]]
                 | None = None, pdf: bool = False) -> str:
     lang = lang or result.lang
+    groups = api_groups(result, lang)
     L = labels(lang)
     problems = [r for r in result.requirements if r.status in PROBLEM_STATUSES]
     not_run_required = result.not_run_required
@@ -84,7 +111,8 @@ def render_html(result: RunResult, lang: str | None = None, *, previews: Mapping
         waived_required=waived_required, checks_by_id=checks_by_id, anchors=anchors, titles=titles,
         statuses=STATUSES, previews=previews or {}, pdf=pdf, pdf_exchanges=PDF_EXCHANGES, pdf_bodies=PDF_BODIES,
         pdf_body_cap=PDF_BODY_CAP, problem_statuses=PROBLEM_STATUSES,
-        verdict_rule=VERDICT_RULE.render(lang), api_title=result.spec.get("title") or "Trekkpålegg API",
+        verdict_rule=VERDICT_RULE.render(lang), groups=groups, several=len(groups) > 1,
+        api_title=" · ".join(g["title"] for g in groups if g["title"]) or result.spec.get("title") or "",
         interruption=result.interruption, Message=Message)
 
 

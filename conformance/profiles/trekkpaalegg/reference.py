@@ -17,7 +17,6 @@ failing.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from collections.abc import Mapping
@@ -25,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from conformance.apiclient import ApiError
-from conformance.errors import ConfigError, TargetEnvironmentError
+from conformance.clientcheck import contract
+from conformance.errors import TargetEnvironmentError
 from conformance.http import RetryPolicy
 from conformance.maskinporten import MaskinportenClient, MaskinportenError, SigningCredential
-from conformance.maskinporten.certs import load_certificate_chain, load_private_key
 from conformance.profiles.trekkpaalegg.client import KeepAliveTrekkpaaleggClient
 
 
@@ -36,18 +35,11 @@ class ReferenceClient:
     page_size = 1000
 
     def __init__(self, env: Mapping[str, str]) -> None:
-        try:
-            self.base_url = env["SBS_BASE_URL"]
-            self.state_file = Path(env["SBS_STATE_FILE"])
-            key = load_private_key(Path(env["SBS_KEY_FILE"]))
-            self.env = env
-        except KeyError as exc:
-            raise ConfigError(f"missing environment variable {exc.args[0]}", "see the client-check contract") from exc
-        if env.get("SBS_KID"):
-            credential = SigningCredential(key, kid=env["SBS_KID"])
-        else:
-            credential = SigningCredential(key, x5c=tuple(load_certificate_chain(Path(env["SBS_CERT_FILE"]))))
-        self.verify: bool | str = env.get("SBS_CA_FILE") or True
+        self.env = env
+        self.base_url = contract.required(env, "SBS_BASE_URL")
+        self.state_file = Path(contract.required(env, "SBS_STATE_FILE"))
+        credential = contract.credential(env)
+        self.verify = contract.verify(env)
         if env.get("SBS_PAGE_SIZE"):  # the reference client's own option (benchmarks), not part of the contract
             self.page_size = int(env["SBS_PAGE_SIZE"])
         self.mp = self.maskinporten(credential)
@@ -56,13 +48,7 @@ class ReferenceClient:
 
     # -- the behaviours a payroll system must get right; each is one method -----------------------------
     def maskinporten(self, credential: SigningCredential) -> MaskinportenClient:
-        e = self.env
-        return MaskinportenClient(credential, client_id=e["SBS_CLIENT_ID"], issuer=e["SBS_ISSUER"],
-                                  token_url=e["SBS_TOKEN_URL"],
-                                  scopes=[e.get("SBS_SCOPE", "skatteetaten:trekkpaalegg")],
-                                  systemuser_org=e.get("SBS_SYSTEMUSER_ORG") or None,
-                                  external_ref=e.get("SBS_EXTERNAL_REF") or None,
-                                  retry=self.retry_policy(), verify=self.verify)
+        return contract.maskinporten(self.env, credential, self.retry_policy())
 
     def token(self) -> str:
         return self.mp.access_token()
@@ -102,11 +88,9 @@ class ReferenceClient:
         return {"watermark": 0, "held": {}}
 
     def save_state(self, state: dict[str, Any]) -> None:
-        data = {"watermark": state["watermark"],
-                "trekkpaalegg": [{"trekkid": t, "trekkversjon": v} for t, v in sorted(state["held"].items())]}
-        tmp = self.state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        tmp.replace(self.state_file)
+        contract.save_state(self.state_file, {
+            "watermark": state["watermark"],
+            "trekkpaalegg": [{"trekkid": t, "trekkversjon": v} for t, v in sorted(state["held"].items())]})
 
     def sync(self) -> dict[str, Any]:
         state = self.load_state()
@@ -148,11 +132,7 @@ class ReferenceClient:
 
 
 def main(client_class: type[ReferenceClient] = ReferenceClient) -> int:
-    try:
-        return client_class(os.environ).run()
-    except ConfigError as exc:
-        print(f"sbs: {exc.one_line()}", file=sys.stderr)
-        return 2
+    return contract.run_client(client_class)
 
 
 if __name__ == "__main__":

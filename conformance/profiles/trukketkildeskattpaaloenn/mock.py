@@ -59,6 +59,7 @@ class TksData:
 
     answers: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     known: set[str] = field(default_factory=set)
+    lookups: list[tuple[str, int]] = field(default_factory=list)  # a client-check scenario's lookups
 
     def add(self, answer: dict[str, Any]) -> None:
         self.answers[(answer["personidentifikator"], int(answer["inntektsaar"]))] = answer

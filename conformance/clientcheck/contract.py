@@ -1,0 +1,62 @@
+"""The client-check environment contract, as a client written in Python reads it (the reference clients): the
+variables every API's client gets (``SBS_BASE_URL``, ``SBS_TOKEN_URL``, ``SBS_ISSUER``, ``SBS_CLIENT_ID``,
+``SBS_KEY_FILE`` with ``SBS_KID`` or ``SBS_CERT_FILE``, ``SBS_ORG``, ``SBS_SCOPE``, ``SBS_CA_FILE``,
+``SBS_STATE_FILE``; ``SBS_SYSTEMUSER_ORG`` and ``SBS_EXTERNAL_REF`` in systembruker mode)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from conformance.errors import ConfigError
+from conformance.http import RetryPolicy
+from conformance.maskinporten import MaskinportenClient, SigningCredential
+from conformance.maskinporten.certs import load_certificate_chain, load_private_key
+
+
+def required(env: Mapping[str, str], name: str) -> str:
+    try:
+        return env[name]
+    except KeyError as exc:
+        raise ConfigError(f"missing environment variable {name}", "see the client-check contract") from exc
+
+
+def credential(env: Mapping[str, str]) -> SigningCredential:
+    """The key with its registered kid, or with its certificate chain (x5c)."""
+    key = load_private_key(Path(required(env, "SBS_KEY_FILE")))
+    if env.get("SBS_KID"):
+        return SigningCredential(key, kid=env["SBS_KID"])
+    return SigningCredential(key, x5c=tuple(load_certificate_chain(Path(required(env, "SBS_CERT_FILE")))))
+
+
+def verify(env: Mapping[str, str]) -> bool | str:
+    return env.get("SBS_CA_FILE") or True
+
+
+def maskinporten(env: Mapping[str, str], signing: SigningCredential, retry: RetryPolicy) -> MaskinportenClient:
+    """A token client by the contract (a system user when ``SBS_SYSTEMUSER_ORG`` is set)."""
+    return MaskinportenClient(signing, client_id=required(env, "SBS_CLIENT_ID"), issuer=required(env, "SBS_ISSUER"),
+                              token_url=required(env, "SBS_TOKEN_URL"), scopes=[required(env, "SBS_SCOPE")],
+                              systemuser_org=env.get("SBS_SYSTEMUSER_ORG") or None,
+                              external_ref=env.get("SBS_EXTERNAL_REF") or None, retry=retry, verify=verify(env))
+
+
+def save_state(path: Path, data: Any) -> None:
+    """Write the state file atomically (a crash leaves the previous one)."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    tmp.replace(path)
+
+
+def run_client(make: Callable[[Mapping[str, str]], Any]) -> int:
+    """Run a reference client made from this process's environment: its exit code, or 2 with one line on stderr
+    when the environment is not as the contract says."""
+    try:
+        return int(make(os.environ).run())
+    except ConfigError as exc:
+        print(f"sbs: {exc.one_line()}", file=sys.stderr)
+        return 2
