@@ -117,11 +117,12 @@ class KeepAliveApiClient:
         self.root = root.rstrip("/")
         self._wire = KeepAliveWire(base_url.rstrip("/") + self.root, verify=verify, timeout=timeout)
 
-    def _get(self, path: str, params: Mapping[str, Any] | None = None) -> WireResponse:
+    def _get(self, path: str, params: Mapping[str, Any] | None = None,
+             headers: Mapping[str, str] | None = None) -> WireResponse:
         def attempt(_: int) -> WireResponse:  # the token is asked for on every attempt: it may have been renewed
-            headers = {"Accept": self.accept, "Authorization": f"Bearer {self.token()}",
-                       CORRELATION_HEADER: new_korrelasjonsid()}
-            return self._wire.get(path, params, headers)
+            sent = {"Accept": self.accept, "Authorization": f"Bearer {self.token()}",
+                    CORRELATION_HEADER: new_korrelasjonsid(), **(headers or {})}
+            return self._wire.get(path, params, sent)
 
         return with_retries(attempt, self.retry, self._wire.origin + self.root + path)
 

@@ -422,6 +422,18 @@ def cmd_mock_serve(args: argparse.Namespace) -> int:
     for supplier, consumer in delegations:
         for profile in served:
             state.maskinporten.delegate(consumer, supplier, profile.scope)
+    consents = []
+    registrars = [r for p in served if (r := getattr(p.mock, "register_consent", None))]
+    for party in args.consent or []:
+        from conformance.identifiers import fnr_ok, orgnr_ok
+
+        if not (orgnr_ok(party) or fnr_ok(party)):
+            return _fail(ConfigError(f"--consent {party!r} is not an organisation number or fødselsnummer",
+                                     "e.g. --consent 311851381"))
+        if not registrars:
+            return _fail(ConfigError("--consent: none of the served APIs takes a consent",
+                                     "serve --api kravogbetalinger (or all)"))
+        consents += [state.maskinporten.consent(register(state, party, main_org)) for register in registrars]
     creds_dir = args.credentials_dir
     kid_files = kid_client.write(creds_dir / "kid")
     x5c_files = x5c_client.write(creds_dir / "x5c")
@@ -451,6 +463,10 @@ def cmd_mock_serve(args: argparse.Namespace) -> int:
         print(f"  faults on:    {', '.join(sorted(state.faults.enabled))}")
     if state.variants.enabled:
         print(f"  variants on:  {', '.join(sorted(state.variants.enabled))}")
+    for consent in consents:
+        print(f"  consent:      {consent.from_party} to {consent.to_org} (id {consent.id}; --param "
+              f"samtykke={consent.id}, or AltinnSamtykke tokens from {origin}/altinn/api/authorization/token"
+              f"?AuthCode={consent.id})")
     for user in state.maskinporten.systemusers:
         ref = f", externalRef {user.external_ref}" if user.external_ref else ""
         print(f"  system user:  {user.customer_org} approved for system {user.system_id} "
@@ -726,6 +742,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--systemuser", action="append", metavar="CUSTOMER[:RESOURCE[:EXTERNALREF]]",
                        help="an approved Altinn system user of the mock's system (repeatable; default: every other "
                             "organisation with data, with every served API's resource)")
+    serve.add_argument("--consent", action="append", metavar="PART",
+                       help="an Altinn consent from PART to the mock's vendor for Krav og betalinger (finans; "
+                            "repeatable; every seeded party has one already)")
     serve.add_argument("--delegation", action="append", metavar="SUPPLIER:CONSUMER",
                        help="an Altinn API delegation of every served API's scope (repeatable)")
     serve.add_argument("--token-lifetime", type=int, help="seconds a token lives (expires_in; default 120)")

@@ -11,8 +11,8 @@ Source: https://skatteetaten.github.io/api-dokumentasjon/om/feil.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 #: Shape of a documented code: letters (optionally with underscores) followed by three digits.
 KODE_PATTERN = re.compile(r"^[A-Z][A-Z_]*-[0-9]{3}$")
@@ -29,13 +29,25 @@ class ErrorCode:
 class CodeTable:
     prefix: str
     codes: dict[str, ErrorCode]
+    # A table numbered by another scheme (the event lists' FA-): situation number -> its own number, or a full
+    # common code ("DAS-008") where it has none.
+    situations: Mapping[str, str] = field(default_factory=dict)
 
     def with_prefix(self, prefix: str) -> CodeTable:
-        return CodeTable(prefix, self.codes)
+        return CodeTable(prefix, self.codes, self.situations)
+
+    def for_situation(self, number: str) -> tuple[CodeTable, str]:
+        """(the table, the number) that answer a situation (``UNKNOWN_URL``, ...)."""
+        mapped = self.situations.get(number, number)
+        if "-" in mapped:
+            prefix, _, own = mapped.partition("-")
+            assert prefix == COMMON.prefix, mapped
+            return COMMON, own
+        return self, mapped
 
 
-def table(prefix: str, *codes: ErrorCode) -> CodeTable:
-    return CodeTable(prefix, {c.number: c for c in codes})
+def table(prefix: str, *codes: ErrorCode, situations: Mapping[str, str] | None = None) -> CodeTable:
+    return CodeTable(prefix, {c.number: c for c in codes}, dict(situations or {}))
 
 
 #: The common codes of every Skatteetaten application (feil.md).

@@ -156,8 +156,26 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """A check common to every API runs once per selected API."""
     if PROFILE_PARAM in metafunc.fixturenames and SUITE_DIR.resolve() in Path(str(metafunc.definition.path)
                                                                               ).resolve().parents:
-        names = [p.name for p in selected_profiles(metafunc.config)]
+        wanted = [i[2:] for m in metafunc.definition.iter_markers("requirement") for i in m.args
+                  if i.startswith("*-")]
+        names = [p.name for p in selected_profiles(metafunc.config) if _has_requirements(p, wanted)]
         metafunc.parametrize(PROFILE_PARAM, names, ids=names)
+
+
+def _common_for_none(item: pytest.Item) -> bool:
+    """A common check that none of the selected APIs has (its parameter set is empty): not part of this run."""
+    callspec = getattr(item, "callspec", None)
+    return (PROFILE_PARAM in getattr(item, "fixturenames", ()) and SUITE_DIR.resolve() in Path(
+        str(item.path)).resolve().parents and (callspec is None or PROFILE_PARAM not in callspec.params))
+
+
+def _has_requirements(profile: Any, suffixes: list[str]) -> bool:
+    """A common check runs for an API whose catalogue has its requirements (the event-list checks only for an
+    API with an event list)."""
+    from conformance.catalogue import load_catalogue
+
+    ids = set(load_catalogue(profile.name).ids)
+    return all(profile.requirement(s) in ids for s in suffixes)
 
 
 # -- where checks run ---------------------------------------------------------------------------------------
@@ -213,7 +231,8 @@ def _state(config: pytest.Config) -> _ProcessState:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     chosen = {p.name for p in selected_profiles(config)}
-    other = [i for i in items if (_profile_of_path(getattr(i, "path", None)) or next(iter(chosen))) not in chosen]
+    other = [i for i in items if (_profile_of_path(getattr(i, "path", None)) or next(iter(chosen))) not in chosen
+             or _common_for_none(i)]
     if other:  # a profile's checks given by path, for an API this run does not judge
         config.hook.pytest_deselected(items=other)
         items[:] = [i for i in items if i not in other]

@@ -57,7 +57,7 @@ class TargetSession:
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     _once: dict[str, _Cached] = field(default_factory=dict)
     _targets: dict[str, ProfileTarget] = field(default_factory=dict)
-    _clients: dict[tuple[str, str | None], MaskinportenClient] = field(default_factory=dict)
+    _clients: dict[tuple[str, str | None, str | None], MaskinportenClient] = field(default_factory=dict)
 
     @classmethod
     def start(cls, prepared: Prepared) -> TargetSession:
@@ -151,19 +151,22 @@ class TargetSession:
     def retry(self) -> RetryPolicy:
         return RetryPolicy(attempts=self.settings.retries)
 
-    def maskinporten(self, scope: str, systemuser_org: str | None = None) -> MaskinportenClient:
+    def maskinporten(self, scope: str, systemuser_org: str | None = None, consent_id: str | None = None
+                     ) -> MaskinportenClient:
         s = self.settings
         assert s.client_id and s.issuer and s.token_url
         client = MaskinportenClient(self.credential, client_id=s.client_id, issuer=s.issuer, token_url=s.token_url,
-                                    scopes=[scope], systemuser_org=systemuser_org, evidence=self.evidence,
+                                    scopes=[scope], systemuser_org=systemuser_org, consent_id=consent_id,
+                                    evidence=self.evidence,
                                     retry=self.retry, timeout=s.timeout, limits=self.limits)
         return self._stack.enter_context(contextlib.closing(client))
 
-    def shared_maskinporten(self, scope: str, systemuser_org: str | None) -> MaskinportenClient:
-        """One client per (scope, system user) for the whole run: its token is reused by every check."""
-        key = (scope, systemuser_org)
+    def shared_maskinporten(self, scope: str, systemuser_org: str | None, consent_id: str | None = None
+                            ) -> MaskinportenClient:
+        """One client per (scope, system user, consent) for the whole run: its token is reused by every check."""
+        key = (scope, systemuser_org, consent_id)
         if key not in self._clients:
-            self._clients[key] = self.maskinporten(scope, systemuser_org)
+            self._clients[key] = self.maskinporten(scope, systemuser_org, consent_id)
         return self._clients[key]
 
     def get_json(self, url: str) -> Any:
@@ -257,23 +260,51 @@ class ProfileTarget:
         return self.run.once(f"{self.profile.name}:{key}", make, show)
 
     # -- tokens and clients ------------------------------------------------------------------------------------
-    def maskinporten(self, *, scope: str | None = None, systemuser_org: str | None = None) -> MaskinportenClient:
-        return self.run.maskinporten(scope or self.settings.scope or self.profile.scope, systemuser_org)
+    def maskinporten(self, *, scope: str | None = None, systemuser_org: str | None = None,
+                     consent_id: str | None = None) -> MaskinportenClient:
+        return self.run.maskinporten(scope or self.settings.scope or self.profile.scope, systemuser_org, consent_id)
+
+    def token_client(self, *, systemuser_org: str | None = None, consent_id: str | None = None
+                     ) -> MaskinportenClient:
+        """The run's token client for a system user or a consent other than the main one (reused by every check)."""
+        return self.run.shared_maskinporten(self.settings.scope or self.profile.scope, systemuser_org, consent_id)
+
+    @property
+    def token_options(self) -> dict[str, str | None]:
+        """How this API's main token is asked for: the profile decides (a system user for the party it reads, a
+        consent), else ``--systemuser`` does."""
+        s = self.run.settings
+        options = dict(self.profile.common.token_options(self))
+        options.setdefault("systemuser_org", s.org if s.systemuser else None)
+        options.setdefault("consent_id", None)
+        return options
+
+    @property
+    def acting_org(self) -> str | None:
+        """The organisation the main token acts for: the system user's customer, else the client's own."""
+        return self.token_options["systemuser_org"] or self.run.settings.org
 
     @property
     def main_maskinporten(self) -> MaskinportenClient:
-        s = self.run.settings
-        return self.run.shared_maskinporten(self.settings.scope or self.profile.scope,
-                                            s.org if s.systemuser else None)
+        o = self.token_options
+        return self.token_client(systemuser_org=o["systemuser_org"], consent_id=o["consent_id"])
 
     def token(self) -> Token:
         """The run's token for this API (fetched once; its calls are not listed with every check)."""
         return self.once("token", self.main_maskinporten.token, show=False)
 
-    def api(self, token: Any = None, accept: str | None = None) -> Any:
-        """An API client; ``token`` is a callable giving the bearer token (default: the main token)."""
-        factory = _client_factory(self.profile)
-        client = factory(self.base_url, token or (lambda: self.main_maskinporten.access_token()),
+    def host_client(self, host: str) -> Any:
+        """A client (main token) for another host of this API (``CommonSetup.hosts``), made once."""
+        if not host:
+            return self.client
+        return self.once(f"host-client:{host}", lambda: self.api(base_url=self.profile.common.hosts(self)[host]),
+                         show=False)
+
+    def api(self, token: Any = None, accept: str | None = None, base_url: str | None = None) -> Any:
+        """An API client; ``token`` is a callable giving the bearer token (default: the main token); ``base_url``
+        another host of the API (a plain client there)."""
+        factory = _client_factory(self.profile) if base_url is None else _plain_factory("")
+        client = factory(base_url or self.base_url, token or (lambda: self.main_maskinporten.access_token()),
                          evidence=self.evidence, retry=self.run.retry, timeout=self.run.settings.timeout,
                          limits=self.limits)
         if accept:
@@ -298,8 +329,11 @@ def _client_factory(profile: Profile) -> Any:
         module = profile.module("client")
         if hasattr(module, "CLIENT"):
             return module.CLIENT
+    return _plain_factory(profile.api_root)
 
+
+def _plain_factory(root: str) -> Any:
     def plain(base_url: str, token: Any, **kwargs: Any) -> ApiClient:
-        return ApiClient(base_url, token, root=profile.api_root, **kwargs)
+        return ApiClient(base_url, token, root=root, **kwargs)
 
     return plain

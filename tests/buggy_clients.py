@@ -13,6 +13,7 @@ from typing import Any
 from conformance.apiclient import ApiError
 from conformance.http import RetryPolicy
 from conformance.maskinporten import MaskinportenClient, MaskinportenError
+from conformance.profiles.kravogbetalinger import reference as kob
 from conformance.profiles.trekkpaalegg.reference import ReferenceClient, main
 from conformance.profiles.trukketkildeskattpaaloenn import reference as tks
 
@@ -152,6 +153,67 @@ TKS_BUGS = {"tks-aud-token-url": TksAudIsTokenUrl, "tks-grant-per-call": TksGran
             "tks-strict-fields": TksStrictFields, "tks-accepts-csv": TksAcceptsCsv,
             "tks-ten-parallel": TksTenParallel}
 
+# -- Krav og betalinger (SBS_API=kravogbetalinger) ------------------------------------------------------------------
+KOB_KNOWN_FIELDS = {"partIdentifikator", "skjermet", "periode", "aapentKravMedGjenstaaendeBeloep",
+                    "innbetalingMedUplassertBeloep", "totalOversikt", "oversiktPerKravgruppe", "krav", "innbetaling",
+                    "utbetaling"}
+
+
+class KobAudIsTokenUrl(kob.ReferenceClient):
+    def maskinporten(self, credential):
+        e = self.env
+        return MaskinportenClient(credential, client_id=e["SBS_CLIENT_ID"], issuer=e["SBS_TOKEN_URL"],
+                                  token_url=e["SBS_TOKEN_URL"], scopes=[e["SBS_SCOPE"]],
+                                  systemuser_org=e.get("SBS_SYSTEMUSER_ORG"), retry=RetryPolicy(attempts=1))
+
+
+class KobGrantPerCall(kob.ReferenceClient):
+    def token(self):
+        return self.mp.access_token(force=True)
+
+
+class KobRecomputesTotals(kob.ReferenceClient):
+    def open_claims(self):
+        shown = super().open_claims()
+        total = dict(shown["totalOversikt"])
+        total["saldo"] = round(total.get("sumForfalteKrav", 0) + total.get("sumIkkeForfalteKrav", 0), 2)  # no interest
+        return {**shown, "totalOversikt": total}
+
+
+class KobOneLongWindow(kob.ReferenceClient):
+    def windows(self):
+        return [(self.fra, self.til)]  # the whole span in one call: 400 KB-006 when it is over a year
+
+
+class KobCrashesOn404(kob.ReferenceClient):
+    def is_no_data(self, exc):
+        return False  # "nothing in this period" treated as a failure: exits non-zero
+
+
+class KobSameConsentAgain(kob.ReferenceClient):
+    def consent_token(self, expired=None):
+        return super().consent_token()  # never renews: sends the expired token again
+
+
+class KobStrictFields(kob.ReferenceClient):
+    def read(self, response):
+        body = super().read(response)
+        unknown = set(body) - KOB_KNOWN_FIELDS
+        if unknown:
+            raise KeyError(f"unexpected field {sorted(unknown)[0]}")
+        return body
+
+
+class KobTenParallel(kob.ReferenceClient):
+    def parallel(self):
+        return 10
+
+
+KOB_BUGS = {"kob-aud-token-url": KobAudIsTokenUrl, "kob-grant-per-call": KobGrantPerCall,
+            "kob-recomputes-totals": KobRecomputesTotals, "kob-one-long-window": KobOneLongWindow,
+            "kob-crashes-on-404": KobCrashesOn404, "kob-same-consent-again": KobSameConsentAgain,
+            "kob-strict-fields": KobStrictFields, "kob-ten-parallel": KobTenParallel}
+
 BUGS = {"stops-after-first-page": StopsAfterFirstPage, "watermark-plus-one": WatermarkPlusOne,
         "restarts-from-zero": RestartsFromZero, "grant-per-call": GrantPerCall, "aud-token-url": AudIsTokenUrl,
         "no-retry": NoRetry, "retries-403-forever": Retries403Forever,
@@ -162,6 +224,8 @@ BUGS = {"stops-after-first-page": StopsAfterFirstPage, "watermark-plus-one": Wat
 if __name__ == "__main__":
     try:
         bug = sys.argv[1]
+        if bug in KOB_BUGS:
+            sys.exit(kob.main(KOB_BUGS[bug]))
         sys.exit(tks.main(TKS_BUGS[bug]) if bug in TKS_BUGS else main(BUGS[bug]))
     except KeyError as exc:  # a crash, as a real client would have one
         print(f"crash: {exc}", file=sys.stderr)

@@ -17,7 +17,9 @@ PASSES = [(p.name, v) for p in profiles() for v, (kind, _, _) in variants_of(p).
 ASSUMED = {(p.name, v): a for p in profiles() for v, (kind, _, a) in variants_of(p).items() if kind == "assumption"}
 # The value of the assumption under which the variant is what is expected.
 AS_EXPECTED = {"A-TP-EMPTY-BODY": "empty-or-list", "A-TP-AUTH-STATUS": "as-worded-in-feil", "A-TP-ERROR-PREFIX": "TP",
-               "A-TKS-AUTH-STATUS": "as-worded-in-feil", "A-TKS-ORDER": "any", "A-TKS-YEAR-NUMBER": "number-or-string"}
+               "A-TKS-AUTH-STATUS": "as-worded-in-feil", "A-TKS-ORDER": "any", "A-TKS-YEAR-NUMBER": "number-or-string",
+               "A-KOB-AUTH-STATUS": "as-worded-in-feil", "A-KOB-NODATA-404": "404-or-empty-200",
+               "A-KOB-PILOT-OWN-ONLY": "any-test-party"}
 
 
 def _statuses(results):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import pytest
@@ -200,16 +201,64 @@ def test_every_trukket_kildeskatt_client_requirement_has_a_buggy_client():
     assert {req for _, req in TKS_CAUGHT_BY.values()} == set(load_client_catalogue(TKS).ids)
 
 
-@pytest.mark.parametrize("bug", list(TKS_CAUGHT_BY))
-def test_buggy_trukket_kildeskatt_client_is_caught(bug, tmp_path):
-    scenario, requirement = TKS_CAUGHT_BY[bug]
-    code, results, output = run_cli("client-check", "--api", TKS, "--scenario", scenario, "--no-pdf", "--out",
+
+
+def test_trukket_kildeskatt_has_no_systembruker_mode():
+    code, _, output = run_cli("client-check", "--api", TKS, "--systemuser", "313367002", "--", *REFERENCE)
+    assert code == 2 and "system user" in output
+
+
+# -- Krav og betalinger ---------------------------------------------------------------------------------------
+KOB = "kravogbetalinger"
+KOB_CAUGHT_BY = {
+    "kob-aud-token-url": ("kob-aapne", "KOB-SBS-AUTH-01"),
+    "kob-grant-per-call": ("kob-many", "KOB-SBS-AUTH-02"),
+    "kob-recomputes-totals": ("kob-aapne", "KOB-SBS-AAPNE-01"),
+    "kob-one-long-window": ("kob-three-years", "KOB-SBS-PERIOD-01"),
+    "kob-crashes-on-404": ("kob-no-data", "KOB-SBS-NODATA-01"),
+    "kob-same-consent-again": ("kob-consent-expired", "KOB-SBS-CONSENT-01"),
+    "kob-strict-fields": ("kob-unknown-fields", "KOB-SBS-ROB-01"),
+    "kob-ten-parallel": ("kob-many", "KOB-SBS-OPS-01"),
+}
+
+
+def test_reference_client_of_krav_og_betalinger_passes_every_scenario(tmp_path):
+    code, results, output = run_cli("client-check", "--api", KOB, "--no-pdf", "--lang", "en", "--out",
+                                    str(tmp_path / "o"), "--", *REFERENCE)
+    assert code == 0, output
+    assert {r["id"]: r["status"] for r in results["requirements"]} == {
+        r: "passed" for r in load_client_catalogue(KOB).ids}
+    assert results["profile"] == KOB and len(results["target"]["scenarios"]) == 6
+    # the consent scenario refused the first (expired) consent token; the client fetched a new one, and the
+    # authorization code it fetches them with is not in the evidence
+    [path] = (tmp_path / "o" / "evidence").glob("*kob-consent-expired*")
+    entries = [(e["request"]["url"], e["response"]["status"]) for e in json.loads(path.read_text())["log"]["entries"]]
+    fetches = [u for u, _ in entries if "/altinn/api/authorization/token" in u]
+    assert [s for u, s in entries if u.endswith("/finans/310702641/aapnekrav")] == [403, 200]
+    assert len(fetches) == 2 and all(u.endswith("AuthCode=[REDACTED]") for u in fetches)
+    assert all(u.startswith("http://127.0.0.1:") and "/v1/kravogbetalinger/v1/" not in u for u, _ in entries)
+
+
+def test_every_krav_og_betalinger_client_requirement_has_a_buggy_client():
+    assert {req for _, req in KOB_CAUGHT_BY.values()} == set(load_client_catalogue(KOB).ids)
+
+
+API_BUGS = [(TKS, bug, *caught) for bug, caught in TKS_CAUGHT_BY.items()] + [
+    (KOB, bug, *caught) for bug, caught in KOB_CAUGHT_BY.items()]
+
+
+@pytest.mark.parametrize(("api", "bug", "scenario", "requirement"), API_BUGS, ids=[b[1] for b in API_BUGS])
+def test_buggy_client_of_another_api_is_caught(api, bug, scenario, requirement, tmp_path):
+    code, results, output = run_cli("client-check", "--api", api, "--scenario", scenario, "--no-pdf", "--out",
                                     str(tmp_path / "o"), "--", *BUGGY, bug)
     assert code == 1, output
     check = next(c for c in results["checks"] if c["requirements"] == [requirement])
     assert check["status"] == "failed" and check["message"], output
 
 
-def test_trukket_kildeskatt_has_no_systembruker_mode():
-    code, _, output = run_cli("client-check", "--api", TKS, "--systemuser", "313367002", "--", *REFERENCE)
-    assert code == 2 and "system user" in output
+def test_krav_og_betalinger_client_in_systembruker_mode_reads_the_customer(tmp_path):
+    code, results, output = run_cli("client-check", "--api", KOB, "--systemuser", "313367002", "--scenario",
+                                    "kob-aapne", "--no-pdf", "--out", str(tmp_path / "o"), "--", *REFERENCE)
+    assert code in (0, 5), output
+    statuses = {r["id"]: r["status"] for r in results["requirements"]}
+    assert statuses["KOB-SBS-AAPNE-01"] == "passed" and statuses["KOB-SBS-AUTH-01"] == "passed"

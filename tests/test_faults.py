@@ -22,9 +22,12 @@ ALSO_FAILS = {
     ("trekkpaalegg", "plain-text-errors"): {"TP-PAGE-04", "TP-VER-03", "TP-VER-04"},  # they require an error body
     ("trukketkildeskattpaaloenn", "plain-text-errors"): {"TKS-NODATA-01", "TKS-VAL-01", "TKS-RP-01"},  # the same
     ("trukketkildeskattpaaloenn", "wrong-error-codes"): {"TKS-NODATA-01"},  # it judges the -007/-009 codes too
+    ("kravogbetalinger", "plain-text-errors"): {"KOB-PERIOD-01", "KOB-NODATA-01", "KOB-CONSENT-01", "KOB-SU-01"},
+    ("kravogbetalinger", "wrong-error-codes"): {"KOB-NODATA-01"},  # the same
 }
 ALSO_SKIPS = {("trekkpaalegg", "plain-text-errors"): {"TP-ERR-04"},  # no error code left to judge
-              ("trukketkildeskattpaaloenn", "plain-text-errors"): {"TKS-ERR-04"}}
+              ("trukketkildeskattpaaloenn", "plain-text-errors"): {"TKS-ERR-04"},
+              ("kravogbetalinger", "plain-text-errors"): {"KOB-ERR-04"}}
 # Faults that break only a named assumption, not the documentation: their requirement warns, naming it (and fails
 # with --strict-assumptions, see tests/test_assumptions.py).
 ASSUMPTION_ONLY = {("trekkpaalegg", "lenient-paging-params"): "A-TP-PAGE-400",

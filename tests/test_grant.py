@@ -200,8 +200,13 @@ CASES = {
     "sub other than client": (lambda: grant({"sub": "someone"}), "invalid_request", "MP-011", "claims"),
     "scope not on client": (lambda: grant({"scope": "skatteetaten:annet"}), "invalid_scope", "MP-200", "scope"),
     "no scope": (lambda: grant(drop=("scope",)), "invalid_scope", "MP-200", "scope"),
-    "RAR unknown type": (lambda: grant({"authorization_details": [{"type": "urn:altinn:consent"}]}),
+    "RAR unknown type": (lambda: grant({"authorization_details": [{"type": "urn:altinn:ukjent"}]}),
                          "invalid_request", "MP-301", "rar"),
+    "RAR consent not found": (lambda: grant({"authorization_details": [{"type": "urn:altinn:consent", "id": "x"}]}),
+                              "invalid_altinn_consent", None, "consent"),
+    "RAR consent unknown field": (lambda: grant({"authorization_details": [{
+        "type": "urn:altinn:consent", "id": "x", "from": "urn:altinn:person:identifier-no:1"}]}),
+        "invalid_request", "MP-302", "rar"),
     "RAR unknown field": (lambda: grant({"authorization_details": [{
         "type": "urn:altinn:systemuser", "systemuserorg": {}}]}), "invalid_request", "MP-302", "rar"),
     "RAR bad org value": (lambda: grant({"authorization_details": [{

@@ -52,6 +52,28 @@ def save_state(path: Path, data: Any) -> None:
     tmp.replace(path)
 
 
+def guarded(work: Callable[[], Any], done: Callable[[Any], str]) -> int:
+    """Run a poll's work; its exit code by the contract: 0 done (``done`` says what, on stdout), 3 access refused,
+    4 the service kept failing or answered unreadably (one line on stderr)."""
+    from conformance.apiclient import ApiError, UnexpectedBody
+    from conformance.errors import TargetEnvironmentError
+    from conformance.maskinporten import MaskinportenError
+
+    try:
+        result = work()
+    except ApiError as exc:
+        print(f"sbs: access refused or call failed: {exc}", file=sys.stderr)
+        return 3 if exc.status in (401, 403) else 4
+    except MaskinportenError as exc:
+        print(f"sbs: {exc.one_line()}", file=sys.stderr)
+        return 3
+    except (TargetEnvironmentError, UnexpectedBody, ValueError) as exc:
+        print(f"sbs: {exc}", file=sys.stderr)
+        return 4
+    print(f"sbs: {done(result)}")
+    return 0
+
+
 def run_client(make: Callable[[Mapping[str, str]], Any]) -> int:
     """Run a reference client made from this process's environment: its exit code, or 2 with one line on stderr
     when the environment is not as the contract says."""

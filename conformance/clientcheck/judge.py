@@ -5,7 +5,7 @@ compared with the truth (:meth:`Judges.mismatch`); ``MAP`` names the method that
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from conformance.clientcheck.runner import Poll, ScenarioRun
@@ -40,6 +40,16 @@ def grants_of(run: ScenarioRun, poll: int | None = None) -> list[dict[str, Any]]
 def judged(run: ScenarioRun) -> list[Poll]:
     """Polls whose outcome can be judged: all of them, or (recorded by hand) those with a state file."""
     return [p for p in run.polls if p.exit_known or p.state is not None or p.state_error]
+
+
+def synced(run: ScenarioRun, mismatch: Callable[[Poll], Message | None]) -> Verdict:
+    """Passed when every judged poll ended without a problem and in the true state (``mismatch`` says how the
+    state differs from the truth)."""
+    for poll in judged(run):
+        problem = state_problem(poll) or mismatch(poll)
+        if problem:
+            return "failed", problem
+    return PASS
 
 
 def state_problem(poll: Poll) -> Message | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import platform
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -16,22 +17,25 @@ from conformance.assemble import Outcome, RunContext, aggregate, build, check_re
 from conformance.catalogue import load_client_catalogue
 from conformance.clientcheck.runner import ScenarioRun
 from conformance.clientcheck.scenarios import CLIENT, ORG, Scenario, Setting
-from conformance.evidence import Exchange, Redactor
+from conformance.evidence import REDACTED, Exchange, Redactor
 from conformance.messages import Message
 from conformance.outputs import WriteReport, write_run
 from conformance.results import RunResult
 
 PREFIXES = ("SBS-",)
+SECRET_QUERY = frozenset({"authcode"})  # Altinn 2: the consent's authorization code fetches consent tokens
 
 
 def exchanges_of(run: ScenarioRun, nodeid: str, first_seq: int) -> list[Exchange]:
     """The recorded traffic of a scenario as evidence exchanges (no bodies: the mock's own data)."""
     out = []
+    parts = urllib.parse.urlsplit(run.base_url or "")
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""  # the recorded path is the whole path
     for n, t in enumerate(run.traffic):
-        query = "&".join(f"{k}={v}" for k, v in t.get("query", {}).items())
+        query = "&".join(f"{k}={REDACTED if k.lower() in SECRET_QUERY else v}" for k, v in t.get("query", {}).items())
         note = t.get("grant") or {k: t[k] for k in ("count", "max_seq", "injected") if k in t}
         out.append(Exchange(seq=first_seq + n, check=nodeid, method=t["method"],
-                            url=f"{run.base_url}{t['path']}{'?' + query if query else ''}", request_headers={},
+                            url=f"{origin}{t['path']}{'?' + query if query else ''}", request_headers={},
                             request_body="", status=t.get("status"), response_headers={},
                             response_body=str(note), elapsed_ms=(t["end"] - t["start"]) * 1000, started=t["start"],
                             kind=t.get("kind", "other"), attempt=1))

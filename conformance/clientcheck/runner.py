@@ -130,6 +130,9 @@ def scenario_mock(scenario: Scenario, folder: Path, tls: bool = False, record_fi
     with serve(state, **ssl) as running:
         env.update({"SBS_BASE_URL": running.origin + _profile(api).mock_mount, "SBS_TOKEN_URL": running.token_url,
                     "SBS_ISSUER": running.issuer})
+        served_env = getattr(_profile(api).clientcheck, "served_env", None)  # inputs that name the mock's URLs
+        if served_env is not None:
+            env.update(served_env(state, running.origin))
         yield state, running, env
 
 

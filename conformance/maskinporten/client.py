@@ -71,7 +71,7 @@ class MaskinportenClient:
 
     def __init__(self, credential: SigningCredential, *, client_id: str, issuer: str, token_url: str,
                  scopes: Iterable[str], systemuser_org: str | None = None, external_ref: str | None = None,
-                 evidence: Evidence | None = None,
+                 consent_id: str | None = None, evidence: Evidence | None = None,
                  http: httpx.Client | None = None, retry: RetryPolicy | None = None,
                  refresh_margin: float = 10.0, timeout: float = 30.0, verify: bool | str = True,
                  limits: CallLimits | None = None) -> None:
@@ -82,6 +82,7 @@ class MaskinportenClient:
         self.scopes = tuple(scopes)
         self.systemuser_org = systemuser_org
         self.external_ref = external_ref  # selects among several system users of one customer
+        self.consent_id = consent_id  # an Altinn 3 consent the token should carry (authorization_details)
         self.evidence = evidence
         self.retry = retry or RetryPolicy()
         self.refresh_margin = refresh_margin
@@ -92,17 +93,18 @@ class MaskinportenClient:
         self.grants_sent = 0
 
     def with_options(self, *, scopes: Iterable[str] | None = None, systemuser_org: str | None = None,
-                     external_ref: str | None = None) -> MaskinportenClient:
+                     external_ref: str | None = None, consent_id: str | None = None) -> MaskinportenClient:
         """Another client with the same credential, e.g. for another scope or a system user."""
         return MaskinportenClient(self.credential, client_id=self.client_id, issuer=self.issuer,
                                   token_url=self.token_url, scopes=scopes or self.scopes,
                                   systemuser_org=systemuser_org, external_ref=external_ref,
-                                  evidence=self.evidence, http=self._http,
+                                  consent_id=consent_id, evidence=self.evidence, http=self._http,
                                   retry=self.retry, refresh_margin=self.refresh_margin, limits=self.limits)
 
     def build_grant(self, now: float | None = None) -> str:
         grant = build_grant(self.credential, client_id=self.client_id, issuer=self.issuer, scopes=self.scopes,
-                            systemuser_org=self.systemuser_org, external_ref=self.external_ref, now=now)
+                            systemuser_org=self.systemuser_org, external_ref=self.external_ref,
+                            consent_id=self.consent_id, now=now)
         if self.evidence:
             self.evidence.redactor.register(grant, "assertion")
         return grant

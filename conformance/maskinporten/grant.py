@@ -34,6 +34,8 @@ MAX_GRANT_LIFETIME = 120  # exp - iat, seconds (documented; the server reportedl
 CLOCK_SKEW = 10  # iat within +-10 s of the server clock
 CLIENT_GRANT_LIFETIME = 110  # what our client uses: safely under the maximum
 SYSTEMUSER_TYPE = "urn:altinn:systemuser"
+CONSENT_TYPE = "urn:altinn:consent"  # Altinn 3 consent carried in the token (seen in Altinn's TT02 tests)
+CONSENT_FIELDS = frozenset({"type", "id"})
 ORG_AUTHORITY = "iso6523-actorid-upis"
 #: The claims Digdir allows in a grant (DD-GRANT: others give 400 "Invalid assertion"); ``sub`` is accepted when it
 #: equals the client id, as Altinn's examples and working clients send it.
@@ -103,6 +105,46 @@ class ClientRegistry(Protocol):
 
 
 @dataclass(frozen=True)
+class Consent:
+    """An Altinn consent: the party ``from_party`` lets the organisation ``to_org`` read the resource until
+    ``valid_to`` (epoch seconds)."""
+
+    id: str
+    from_party: str
+    to_org: str
+    resource: str
+    valid_to: float
+    consented: float = 0.0
+
+    def detail(self) -> dict[str, Any]:
+        """The ``authorization_details`` entry a token carries for it."""
+        def urn(party: str) -> str:
+            kind = "organization" if len(party) == 9 else "person"
+            return f"urn:altinn:{kind}:identifier-no:{party}"
+
+        def iso(t: float) -> str:
+            return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds")
+
+        return {"type": CONSENT_TYPE, "id": self.id, "from": urn(self.from_party), "to": urn(self.to_org),
+                "consented": iso(self.consented), "validTo": iso(self.valid_to),
+                "consentRights": [{"resource": [{"type": "urn:altinn:resource", "value": self.resource}]}]}
+
+
+def consent_party(claims: Mapping[str, Any]) -> tuple[str | None, str | None, float | None]:
+    """(consent id, the party who consented, valid until) from an access token's consent details, if any."""
+    details = claims.get("authorization_details")
+    for detail in details if isinstance(details, list) else []:
+        if isinstance(detail, dict) and detail.get("type") == CONSENT_TYPE:
+            party = str(detail.get("from") or "").rpartition(":")[2] or None
+            try:
+                until = datetime.fromisoformat(str(detail.get("validTo"))).timestamp()
+            except ValueError:
+                until = None
+            return str(detail.get("id") or ""), party, until
+    return None, None, None
+
+
+@dataclass(frozen=True)
 class VerifiedGrant:
     client: RegisteredClient
     scopes: tuple[str, ...]
@@ -112,6 +154,7 @@ class VerifiedGrant:
     header: Mapping[str, Any]
     system_user: SystemUser | None = None
     consumer_org: str | None = None  # API delegation: the customer the supplier (the client) acts for
+    consent: Consent | None = None  # an Altinn 3 consent the token carries
 
 
 # ----------------------------------------------------------------------------------------------- build
@@ -144,6 +187,11 @@ def systemuser_details(org: str, external_ref: str | None = None) -> list[dict[s
     return [detail]
 
 
+def consent_details(consent_id: str) -> list[dict[str, Any]]:
+    """The ``authorization_details`` of a grant asking for a token that carries an Altinn consent."""
+    return [{"type": CONSENT_TYPE, "id": consent_id}]
+
+
 def claimed_systemuser(claims: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """(customer org, externalRef) a grant's ``authorization_details`` ask for, read without judging them."""
     details = claims.get("authorization_details")
@@ -164,6 +212,7 @@ def build_grant(
     scopes: Iterable[str],
     systemuser_org: str | None = None,
     external_ref: str | None = None,
+    consent_id: str | None = None,
     now: float | None = None,
     lifetime: int = CLIENT_GRANT_LIFETIME,
     algorithm: str = "RS256",
@@ -180,6 +229,8 @@ def build_grant(
     }
     if systemuser_org:
         claims["authorization_details"] = systemuser_details(systemuser_org, external_ref)
+    elif consent_id:
+        claims["authorization_details"] = consent_details(consent_id)
     return jwt.encode(claims, credential.private_key, algorithm=algorithm, headers=credential.header())
 
 
@@ -319,12 +370,35 @@ def verify_grant(
         raise _fail("invalid_scope", "MP-200",
                     f"Token request contains invalid scopes for client: {' '.join(missing)}", "scope")
 
-    system_user = _check_systemuser(claims.get("authorization_details"), client, registry)
+    details = claims.get("authorization_details")
+    consent = _check_consent(details, client, registry, now()) if _is_consent(details) else None
+    system_user = None if consent is not None else _check_systemuser(details, client, registry)
     if system_user is not None and consumer_org is not None:
         raise _fail("invalid_request", "MP-011", "Invalid assertion. consumer_org cannot be combined with a "
                     "system user", "claims", assumed=True)
     return VerifiedGrant(client, scopes, client_amr, system_user.customer_org if system_user else None, claims,
-                         header, system_user, consumer_org)
+                         header, system_user, consumer_org, consent)
+
+
+def _is_consent(details: Any) -> bool:
+    first = details[0] if isinstance(details, list) and details else details
+    return isinstance(first, dict) and first.get("type") == CONSENT_TYPE
+
+
+def _check_consent(details: Any, client: RegisteredClient, registry: ClientRegistry, at: float) -> Consent:
+    """The consent a grant names must exist, be given to the client's organisation and still be valid
+    (the error names are the mock's: assumption A-MP-CONSENT-ERRORS)."""
+    detail = details[0] if isinstance(details, list) else details
+    if (isinstance(details, list) and len(details) != 1) or set(detail) - CONSENT_FIELDS:
+        raise _fail("invalid_request", "MP-302", "Unknown fields in the authorization details", "rar")
+    find = getattr(registry, "consent", None)
+    consent = find(str(detail.get("id") or "")) if find else None
+    if consent is None or consent.to_org != client.org:
+        raise _fail("invalid_altinn_consent", None, "No consent with this id was given to the client's "
+                    "organisation", "consent", assumed=True)
+    if consent.valid_to <= at:
+        raise _fail("invalid_altinn_consent", None, "The consent has expired", "consent", assumed=True)
+    return consent
 
 
 def _parse_x5c(value: Any) -> list[x509.Certificate]:

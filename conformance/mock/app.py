@@ -8,6 +8,7 @@ API it happened in, never a bare text.
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 from typing import Any
 
@@ -20,7 +21,9 @@ from starlette.routing import Route
 from conformance import errorcodes as ec
 from conformance.maskinporten.certs import new_rsa_key
 from conformance.maskinporten.grant import GRANT_TYPE, GrantError, claimed_systemuser, decode_unverified
+from conformance.mock import altinn
 from conformance.mock.gate import Gate, JSONResponse, notes
+from conformance.mock.maskinporten import public_jwk
 from conformance.mock.recording import TrafficRecorder
 from conformance.mock.state import MockState
 from conformance.spec import SPEC_MEDIA_TYPE
@@ -79,8 +82,23 @@ def maskinporten_routes(state: MockState) -> list[Route]:
             body.pop("scope")
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
+    async def consent_token(request: Request) -> Response:
+        """Altinn 2: the consent token for an authorization code (a JSON string, as Altinn answers it)."""
+        notes(request)["kind"] = "consent"
+        consent = mp.consent(request.query_params.get("AuthCode", ""))
+        if consent is None or consent.valid_to <= time.time():
+            return JSONResponse({"error": "invalid_authorization_code",
+                                 "error_description": "unknown, revoked or expired consent"}, status_code=400)
+        notes(request)["consent"] = consent.id
+        return JSONResponse(mp.samtykke.issue(consent, state.issuer))
+
+    async def consent_jwk(request: Request) -> Response:
+        return JSONResponse({"keys": [public_jwk(mp.samtykke.key.public_key(), "altinn-mock")]})
+
     return [Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
-            Route("/jwk", jwk, methods=["GET"]), Route("/token", token, methods=["POST"])]
+            Route("/jwk", jwk, methods=["GET"]), Route("/token", token, methods=["POST"]),
+            Route(altinn.TOKEN_PATH, consent_token, methods=["GET"]),
+            Route(altinn.JWK_PATH, consent_jwk, methods=["GET"])]
 
 
 def create_app(state: MockState) -> Any:

@@ -114,12 +114,14 @@ Handler = Callable[[Request, Call], Response]
 class Gate:
     """The shared checks and error bodies of one profile's API on the mock."""
 
-    def __init__(self, state: MockState, profile: Any, prefix: Callable[[], str] | None = None) -> None:
+    def __init__(self, state: MockState, profile: Any, prefix: Callable[[], str] | None = None, *,
+                 root: str | None = None, table: ec.CodeTable | None = None) -> None:
+        """``root`` and ``table``: a second host of the same API (e.g. a lookup next to its event list)."""
         self.state, self.profile = state, profile
         self.faults, self.variants = state.faults, state.variants
-        self.table: ec.CodeTable = profile.common.error_table
+        self.table: ec.CodeTable = table or profile.common.error_table
         self._prefix = prefix or (lambda: self.table.prefix)
-        self.root = profile.mock_mount + profile.api_root
+        self.root = root if root is not None else profile.mock_mount + profile.api_root
 
     # -- answers ---------------------------------------------------------------------------------------------
     def media_for(self, request: Request) -> str:
@@ -133,6 +135,9 @@ class Gate:
         """The error body; the caller's Korrelasjonsid (a UUID) is echoed, else a fresh one is made."""
         if self.faults.on("wrong-error-codes") and status == 404:
             number = ec.VALIDATION
+        if table is None:
+            resolved, number = self.table.for_situation(number)
+            table = resolved if resolved is not self.table else None
         code = (table or self.table).codes[number]
         if self.faults.on("plain-text-errors"):
             return PlainTextResponse(code.melding, status_code=status)

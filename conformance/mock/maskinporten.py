@@ -22,6 +22,7 @@ from conformance.maskinporten.grant import (
     DELEGATION_SOURCE,
     MAX_GRANT_LIFETIME,
     ORG_AUTHORITY,
+    Consent,
     GrantPolicy,
     MemoryJtiStore,
     RegisteredClient,
@@ -29,6 +30,7 @@ from conformance.maskinporten.grant import (
     VerifiedGrant,
     verify_grant,
 )
+from conformance.mock.altinn import AltinnConsentTokens
 
 
 def _b64u(n: int) -> str:
@@ -57,6 +59,8 @@ class MockMaskinporten:
     # (consumer, supplier, scope).
     systemusers: list[SystemUser] = field(default_factory=list)
     delegations: set[tuple[str, str, str]] = field(default_factory=set)
+    consents: dict[str, Consent] = field(default_factory=dict)  # Altinn consents by id
+    samtykke: AltinnConsentTokens = field(default_factory=AltinnConsentTokens)  # the AltinnSamtykke header's
     assumptions: dict[str, str] = field(default_factory=dict)  # the mock's named assumptions (A-MP-*)
     key: rsa.RSAPrivateKey = field(default_factory=new_rsa_key)
     jti_store: MemoryJtiStore = field(default_factory=MemoryJtiStore)
@@ -87,6 +91,17 @@ class MockMaskinporten:
 
     def systemuser(self, systemuser_id: str) -> SystemUser | None:
         return next((u for u in self.systemusers if u.id == systemuser_id), None)
+
+    def add_consent(self, from_party: str, to_org: str, resource: str, *, valid_for: float = 90 * 86400,
+                    consent_id: str | None = None) -> Consent:
+        """Register a consent (Altinn 3): ``from_party`` lets ``to_org`` read ``resource``."""
+        now = time.time()
+        consent = Consent(consent_id or str(uuid.uuid4()), from_party, to_org, resource, now + valid_for, now)
+        self.consents[consent.id] = consent
+        return consent
+
+    def consent(self, consent_id: str) -> Consent | None:
+        return self.consents.get(consent_id)
 
     def delegate(self, consumer_org: str, supplier_org: str, scope: str) -> None:
         self.delegations.add((consumer_org, supplier_org, scope))
@@ -137,6 +152,8 @@ class MockMaskinporten:
             if user.external_ref:
                 detail["externalRef"] = user.external_ref
             extra["authorization_details"] = [detail]
+        if grant.consent is not None:
+            extra["authorization_details"] = [grant.consent.detail()]
         if grant.consumer_org is not None:  # API delegation: the customer is the consumer, the vendor the supplier
             org = grant.consumer_org
             extra["supplier"] = {"authority": ORG_AUTHORITY, "ID": f"0192:{client.org}"}

@@ -18,7 +18,8 @@ ENTRY_POINT_GROUP = "sbs_conformance.profiles"
 DEFAULT = "trekkpaalegg"
 ALL = "all"
 #: The bundled profiles, in the order a report lists them (the module of each holds ``PROFILE``).
-BUNDLED = ("conformance.profiles.trekkpaalegg", "conformance.profiles.trukketkildeskattpaaloenn")
+BUNDLED = ("conformance.profiles.trekkpaalegg", "conformance.profiles.trukketkildeskattpaaloenn",
+           "conformance.profiles.kravogbetalinger")
 
 
 @cache

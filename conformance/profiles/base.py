@@ -51,6 +51,22 @@ class ErrorSample:
     params: Mapping[str, str] | None = None
     headers: Mapping[str, str] | None = None
     token: str | bool | None = True
+    host: str = ""  # "" the API's base URL; else a name in CommonSetup.hosts (e.g. an event list's lookup)
+
+
+@dataclass(frozen=True)
+class EventListSetup:
+    """What the event-list checks (``*-HEND-*``, conformance/suite/test_eventlist.py) need of an API with a
+    hendelseliste: the date to start from, the page sizes to page with, and the assumption on "past the end"."""
+
+    start_dato: Callable[[Any], str]  # target -> YYYY-MM-DD
+    past_end_assumption: str
+    page_sizes: tuple[int, ...] = (1, 7, 1000)
+    max_pages: int = 500  # per page size; beyond that the pages read are compared with the large read's start
+    large: int = 10_000  # the "one large read" page size
+    schema: str = "Hendelser"
+    event_schema: str = "Hendelse"
+    start_schema: str = "Startsekvensnummer"
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,11 @@ class CommonSetup:
     error_samples: Callable[[Any], list[ErrorSample]] = lambda target: []  # the API's own error situations
     xml: bool = False  # serves XML too: errors come as the feil element with Accept: application/xml
     operation: Callable[[str], str] = lambda path: "call"  # path under the root -> operation (for latencies)
+    # target -> how the main token is asked for ({"systemuser_org": ..., "consent_id": ...}; {}: as --systemuser says)
+    token_options: Callable[[Any], Mapping[str, str | None]] = lambda target: {}
+    event_list: EventListSetup | None = None  # the API has an event list: the *-HEND-* checks run for it
+    hosts: Callable[[Any], Mapping[str, str]] = lambda target: {}  # other hosts of the API: name -> base URL
+    other_tables: tuple[CodeTable, ...] = ()  # the codes those hosts answer with (judged by ERR-04)
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,22 @@ def judge_refusal(check: Any, response: httpx.Response, *, what: str | Message, 
 ANY_4XX = tuple(range(400, 500))
 
 
+def error_kode(response: httpx.Response) -> str | None:
+    """The ``kode`` of an error body (JSON or the XML feil element), if there is one."""
+    from conformance.codecs import error_fields
+
+    fields = error_fields(response.headers.get("content-type", ""), response.text)
+    kode = fields.get("kode") if fields else None
+    return kode if isinstance(kode, str) else None
+
+
+def expect_code(response: httpx.Response, number: str, what: str | Message) -> None:
+    """The error body's code ends in ``-<number>`` (e.g. ``-007``: the API's own prefix, whichever it is)."""
+    kode = error_kode(response)
+    expect(kode is not None and kode.endswith(f"-{number}"), "api.err.wrong_code",
+           what=what if isinstance(what, Message) else Message(what), wanted=f"-{number}", got=kode or "-")
+
+
 def sample(items: Sequence[Any], limit: int) -> list[Any]:
     """At most ``limit`` items, spread evenly (first and last included), deterministic."""
     if len(items) <= limit:

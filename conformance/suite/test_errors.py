@@ -67,7 +67,7 @@ def error_samples(sbs_session, token) -> list[Sample]:
                       ErrorSample("api.err.sample_no_token", probe, token=None),
                       ErrorSample("api.err.sample_invalid_token", probe, token="ugyldig.token.verdi")]
         if sbs_session.other_scope:
-            other = sbs_session.maskinporten(scope=sbs_session.other_scope).access_token()
+            other = sbs_session.maskinporten(scope=sbs_session.other_scope, **sbs_session.token_options).access_token()
             situations.append(ErrorSample("api.err.sample_other_scope", probe, token=other))
         situations += common.error_samples(sbs_session)
         c = sbs_session.client
@@ -76,7 +76,8 @@ def error_samples(sbs_session, token) -> list[Sample]:
         for as_xml in (False, True) if common.xml else (False,):
             for s in situations:
                 headers = {**(s.headers or {}), **({"Accept": XML} if as_xml else {})}
-                response = c.request(s.path, params=s.params, headers=headers, token=s.token)
+                response = sbs_session.host_client(s.host).request(s.path, params=s.params, headers=headers,
+                                                                   token=s.token)
                 what = Message("api.err.sample_xml", {"what": Message(s.what)}) if as_xml else Message(s.what)
                 out.append(Sample(what, response, as_xml, s.what))
         return out
@@ -118,7 +119,7 @@ def test_error_codes_match_documented_status(sbs_session, error_samples, check):
     common = sbs_session.profile.common
     assumption = common.error_prefix_assumption
     prefix = sbs_session.assumed(assumption) if assumption else common.error_table.prefix
-    tables = (COMMON, common.error_table.with_prefix(prefix))
+    tables = (COMMON, common.error_table.with_prefix(prefix), *common.other_tables)
     judged, wrong, foreign = 0, [], []
     for sample in error_samples:
         response = sample.response

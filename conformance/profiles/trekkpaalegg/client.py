@@ -11,13 +11,13 @@ while a page is exactly ``maksAntall`` long, ask again from the largest ``sekven
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from conformance.apiclient import ApiClient, ApiError, KeepAliveApiClient, UnexpectedBody, body_of
 from conformance.evidence import Evidence
+from conformance.feed import EXCLUSIVE, Page, pages
 from conformance.http import CallLimits, RetryPolicy
 from conformance.itemstream import MalformedArray
 from conformance.messages import Message
@@ -28,21 +28,24 @@ from conformance.wire import WireResponse
 Trekkpaalegg = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Side:
-    """One page of the loop: what was asked and what came back."""
+class Side(Page):
+    """One page of the loop (exclusive cursor), in the API's words."""
 
-    fra: int
-    maks: int
-    items: list[Trekkpaalegg]
+    @property
+    def fra(self) -> int:
+        return self.start
+
+    @property
+    def maks(self) -> int:
+        return self.size
 
     @property
     def siste(self) -> bool:
-        return len(self.items) < self.maks
+        return self.last
 
     @property
     def hoeyeste_sekvensnummer(self) -> int | None:
-        return max((int(i["sekvensnummer"]) for i in self.items), default=None)
+        return self.highest
 
 
 class TrekkpaaleggOperations:
@@ -60,23 +63,10 @@ class TrekkpaaleggOperations:
 
     def iter_sider(self, maks: int, fra: int = 0, max_pages: int | None = None,
                    expected_items: int | None = None) -> Iterator[Side]:
-        """Pages by the loop rule, fetched lazily one at a time. With ``expected_items`` (the size of the unpaged
-        list) a server that keeps sending full pages beyond them is stopped: it would never let the loop end."""
-        pages = 0
-        bound = None if expected_items is None else expected_items // maks + 1
-        while True:
-            side = Side(fra, maks, self.hent_side(fra, maks))
-            yield side
-            pages += 1
-            if side.siste or (max_pages is not None and pages >= max_pages):
-                return
-            nxt = side.hoeyeste_sekvensnummer
-            if nxt is None or nxt <= fra:  # a server that does not advance would loop forever
-                raise UnexpectedBody(Message("api.not_advancing", {"fra": fra, "highest": nxt}))
-            if bound is not None and pages >= bound:
-                raise UnexpectedBody(Message("api.too_many_pages", {"pages": bound, "maks": maks,
-                                                                    "count": expected_items}))
-            fra = nxt
+        """Pages by the loop rule (exclusive cursor), fetched lazily one at a time. With ``expected_items`` (the
+        size of the unpaged list) a server that keeps sending full pages beyond them is stopped."""
+        return pages(self.hent_side, fra, maks, EXCLUSIVE, max_pages=max_pages, expected_items=expected_items,
+                     make=Side)
 
     def iter_alle(self, maks: int, fra: int = 0) -> Iterator[Trekkpaalegg]:
         for side in self.iter_sider(maks, fra):

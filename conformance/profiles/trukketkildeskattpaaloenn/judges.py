@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, ClassVar
 
-from conformance.clientcheck.judge import PASS, Judges, Verdict, api_calls, fail, judged, state_problem
+from conformance.clientcheck.judge import PASS, Judges, Verdict, api_calls, fail, judged, state_problem, synced
 from conformance.clientcheck.runner import Poll, ScenarioRun
 from conformance.messages import Message
 
@@ -61,11 +61,7 @@ def nodata_mismatch(poll: Poll) -> Message | None:
 
 
 def get_01(run: ScenarioRun) -> Verdict:
-    for poll in judged(run):
-        problem = state_problem(poll) or data_mismatch(poll)
-        if problem:
-            return "failed", problem
-    return PASS
+    return synced(run, data_mismatch)
 
 
 def nodata_01(run: ScenarioRun) -> Verdict:

@@ -24,9 +24,8 @@ from typing import Any
 from conformance.apiclient import ApiError, KeepAliveApiClient, UnexpectedBody
 from conformance.clientcheck import contract
 from conformance.codecs import parsed
-from conformance.errors import ConfigError, TargetEnvironmentError
+from conformance.errors import ConfigError
 from conformance.http import RetryPolicy
-from conformance.maskinporten import MaskinportenError
 from conformance.messages import Message
 
 JSON, XML = "application/json", "application/xml"
@@ -114,20 +113,8 @@ class ReferenceClient:
         return found
 
     def run(self) -> int:
-        try:
-            found = self.sync()
-        except ApiError as exc:
-            print(f"sbs: access refused or call failed: {exc}", file=sys.stderr)
-            return 3 if exc.status in (401, 403) else 4
-        except MaskinportenError as exc:
-            print(f"sbs: {exc.one_line()}", file=sys.stderr)
-            return 3
-        except (TargetEnvironmentError, UnexpectedBody, ValueError) as exc:
-            print(f"sbs: {exc}", file=sys.stderr)
-            return 4
-        with_data = sum(1 for f in found if f["status"] == "data")
-        print(f"sbs: {len(found)} lookups, {with_data} with data")
-        return 0
+        return contract.guarded(self.sync, lambda found: f"{len(found)} lookups, "
+                                                         f"{sum(1 for f in found if f['status'] == 'data')} with data")
 
 
 def main(client_class: type[ReferenceClient] = ReferenceClient) -> int:

@@ -1,0 +1,23 @@
+"""The Krav og betalinger client check: scenarios, the truth to compare a client's state with, its judges, and the
+reference client (``python -m conformance.clientcheck.reference`` runs it for ``SBS_API=kravogbetalinger``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.profiles.kravogbetalinger.judges import JUDGES
+from conformance.profiles.kravogbetalinger.scenarios import SCENARIOS, served_env, truth
+
+
+def ends_poll(entry: dict[str, Any]) -> bool:
+    """For a system polled by hand: each scenario is one poll (it ends when the mock stops)."""
+    return False
+
+
+def reference_main() -> int:
+    from conformance.profiles.kravogbetalinger.reference import main
+
+    return main()
+
+
+__all__ = ["JUDGES", "SCENARIOS", "ends_poll", "reference_main", "served_env", "truth"]
