@@ -50,6 +50,25 @@ def table(prefix: str, *codes: ErrorCode, situations: Mapping[str, str] | None =
     return CodeTable(prefix, {c.number: c for c in codes}, dict(situations or {}))
 
 
+def standard(prefix: str, *, no_data: str, not_found: str = "Ingen treff på oppgitt identifikator",
+             authorisation: str = "Feil i forbindelse med autorisering",
+             formats: str = "Kun json eller xml er støttet", overrides: Iterable[ErrorCode] = ()) -> CodeTable:
+    """An API's own table in the scheme most Skatteetaten APIs publish (-001 .. -009); ``overrides`` replace
+    entries by number (e.g. a -009 that means "deleted")."""
+    codes = {c.number: c for c in (
+        ErrorCode("001", (500,), "Uventet feil på tjenesten"),
+        ErrorCode("002", (500,), "Uventet feil i et bakenforliggende system"),
+        ErrorCode("003", (404,), "Ukjent url benyttet"),
+        ErrorCode("004", (401,), "Feil i forbindelse med autentisering"),
+        ErrorCode("005", (403,), authorisation),
+        ErrorCode("006", (400,), "Feil i forbindelse med validering av inputdata"),
+        ErrorCode("007", (404,), no_data),
+        ErrorCode("008", (406,), f"Feil tilknyttet dataformat. {formats}"),
+        ErrorCode("009", (404,), not_found))}
+    codes.update({c.number: c for c in overrides})
+    return CodeTable(prefix, codes)
+
+
 #: The common codes of every Skatteetaten application (feil.md).
 COMMON = table(
     "DAS",

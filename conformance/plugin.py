@@ -117,7 +117,7 @@ def profile_of(item: pytest.Item) -> str:
     """The API a check judges: its ``sbs_profile`` parameter (common checks), its folder (a profile's checks), or
     the first selected API (vendors' own checks)."""
     callspec = getattr(item, "callspec", None)
-    if callspec is not None and PROFILE_PARAM in callspec.params:
+    if callspec is not None and isinstance(callspec.params.get(PROFILE_PARAM), str):
         return str(callspec.params[PROFILE_PARAM])
     return _profile_of_path(getattr(item, "path", None)) or selected_profiles(item.config)[0].name
 
@@ -166,7 +166,8 @@ def _common_for_none(item: pytest.Item) -> bool:
     """A common check that none of the selected APIs has (its parameter set is empty): not part of this run."""
     callspec = getattr(item, "callspec", None)
     return (PROFILE_PARAM in getattr(item, "fixturenames", ()) and SUITE_DIR.resolve() in Path(
-        str(item.path)).resolve().parents and (callspec is None or PROFILE_PARAM not in callspec.params))
+        str(item.path)).resolve().parents and (callspec is None or not isinstance(callspec.params.get(
+            PROFILE_PARAM), str)))
 
 
 def _has_requirements(profile: Any, suffixes: list[str]) -> bool:

@@ -16,6 +16,7 @@ from conformance.maskinporten import MaskinportenClient, MaskinportenError
 from conformance.profiles.kravogbetalinger import reference as kob
 from conformance.profiles.trekkpaalegg.reference import ReferenceClient, main
 from conformance.profiles.trukketkildeskattpaaloenn import reference as tks
+from conformance.profiles.utleggstrekk import reference as utt
 
 KNOWN_FIELDS = {"trekkid", "trekkversjon", "sekvensnummer", "opprettet", "saksnummer", "trekkpliktig", "skyldner",
                 "trekkstatus", "trekkstoerrelseForPeriode", "betalingsinformasjon"}
@@ -104,20 +105,34 @@ class IgnoresExternalRef(ReferenceClient):
         return mp.with_options(systemuser_org=mp.systemuser_org)
 
 
+# -- bugs any reference client can have ---------------------------------------------------------------------------
+class AudIsTokenUrlMixin:
+    """The grant's aud is the token URL, not the issuer (Maskinporten refuses it: MP-110)."""
+
+    def maskinporten(self, credential):
+        e = self.env
+        return MaskinportenClient(credential, client_id=e["SBS_CLIENT_ID"], issuer=e["SBS_TOKEN_URL"],
+                                  token_url=e["SBS_TOKEN_URL"], scopes=[e["SBS_SCOPE"]],
+                                  systemuser_org=e.get("SBS_SYSTEMUSER_ORG"), retry=RetryPolicy(attempts=1))
+
+
+class GrantPerCallMixin:
+    """A new token for every call."""
+
+    def token(self):
+        return self.mp.access_token(force=True)
+
+
 # -- Trukket kildeskatt på lønn (SBS_API=trukketkildeskattpaaloenn) ------------------------------------------------
 TKS_KNOWN_FIELDS = {"personidentifikator", "inntektsaar", "skjermet", "trekkinformasjonPerMaaned"}
 
 
-class TksAudIsTokenUrl(tks.ReferenceClient):
-    def maskinporten(self, credential):
-        e = self.env
-        return MaskinportenClient(credential, client_id=e["SBS_CLIENT_ID"], issuer=e["SBS_TOKEN_URL"],
-                                  token_url=e["SBS_TOKEN_URL"], scopes=[e["SBS_SCOPE"]], retry=RetryPolicy(attempts=1))
+class TksAudIsTokenUrl(AudIsTokenUrlMixin, tks.ReferenceClient):
+    pass
 
 
-class TksGrantPerCall(tks.ReferenceClient):
-    def token(self):
-        return self.mp.access_token(force=True)
+class TksGrantPerCall(GrantPerCallMixin, tks.ReferenceClient):
+    pass
 
 
 class TksDropsLastMonth(tks.ReferenceClient):
@@ -159,17 +174,12 @@ KOB_KNOWN_FIELDS = {"partIdentifikator", "skjermet", "periode", "aapentKravMedGj
                     "utbetaling"}
 
 
-class KobAudIsTokenUrl(kob.ReferenceClient):
-    def maskinporten(self, credential):
-        e = self.env
-        return MaskinportenClient(credential, client_id=e["SBS_CLIENT_ID"], issuer=e["SBS_TOKEN_URL"],
-                                  token_url=e["SBS_TOKEN_URL"], scopes=[e["SBS_SCOPE"]],
-                                  systemuser_org=e.get("SBS_SYSTEMUSER_ORG"), retry=RetryPolicy(attempts=1))
+class KobAudIsTokenUrl(AudIsTokenUrlMixin, kob.ReferenceClient):
+    pass
 
 
-class KobGrantPerCall(kob.ReferenceClient):
-    def token(self):
-        return self.mp.access_token(force=True)
+class KobGrantPerCall(GrantPerCallMixin, kob.ReferenceClient):
+    pass
 
 
 class KobRecomputesTotals(kob.ReferenceClient):
@@ -214,6 +224,69 @@ KOB_BUGS = {"kob-aud-token-url": KobAudIsTokenUrl, "kob-grant-per-call": KobGran
             "kob-crashes-on-404": KobCrashesOn404, "kob-same-consent-again": KobSameConsentAgain,
             "kob-strict-fields": KobStrictFields, "kob-ten-parallel": KobTenParallel}
 
+# -- Utleggstrekk with its event list (SBS_API=utleggstrekk) --------------------------------------------------------
+class UttAudIsTokenUrl(AudIsTokenUrlMixin, utt.ReferenceClient):
+    pass
+
+
+class UttGrantPerCall(GrantPerCallMixin, utt.ReferenceClient):
+    pass
+
+
+class UttIgnoresStart(utt.ReferenceClient):
+    def first(self, state):
+        return state["watermark"] + 1 if isinstance(state.get("watermark"), int) else 1  # from the beginning
+
+
+class UttRereadsLast(utt.ReferenceClient):
+    def first(self, state):
+        if isinstance(state.get("watermark"), int):
+            return state["watermark"]  # the exclusive habit of the Trekkpålegg list, on an inclusive one
+        return super().first(state)
+
+
+class UttPollsAllLookups(utt.ReferenceClient):
+    def sync(self):
+        state = super().sync()
+        for key in list(state["utleggstrekk"]):  # "to be sure": every held month looked up again
+            person, month = key.split("|")
+            self.lookup((person, month))
+        return state
+
+
+class UttKeepsDeleted(utt.ReferenceClient):
+    def forget(self, held, person, periode):
+        pass  # a 410 changes nothing: the old data stay
+
+
+class UttDropsAmount(utt.ReferenceClient):
+    def lookup(self, key):
+        found, months = super().lookup(key)
+        return found, None if months is None else [{**m, "trekkbeloep": 0.0} for m in months]
+
+
+class UttStrictFields(utt.ReferenceClient):
+    def page(self, fra, antall):
+        events = super().page(fra, antall)
+        known = {"sekvensnummer", "identifikator", "gjelderPeriode", "registreringstidspunkt", "hendelsetype"}
+        for event in events:
+            unknown = set(event) - known
+            if unknown:
+                raise KeyError(f"unexpected field {sorted(unknown)[0]}")
+        return events
+
+
+class UttTenParallel(utt.ReferenceClient):
+    def parallel(self):
+        return 10
+
+
+UTT_BUGS = {"utt-aud-token-url": UttAudIsTokenUrl, "utt-grant-per-call": UttGrantPerCall,
+            "utt-ignores-start": UttIgnoresStart, "utt-rereads-last": UttRereadsLast,
+            "utt-polls-all-lookups": UttPollsAllLookups, "utt-keeps-deleted": UttKeepsDeleted,
+            "utt-drops-amount": UttDropsAmount, "utt-strict-fields": UttStrictFields,
+            "utt-ten-parallel": UttTenParallel}
+
 BUGS = {"stops-after-first-page": StopsAfterFirstPage, "watermark-plus-one": WatermarkPlusOne,
         "restarts-from-zero": RestartsFromZero, "grant-per-call": GrantPerCall, "aud-token-url": AudIsTokenUrl,
         "no-retry": NoRetry, "retries-403-forever": Retries403Forever,
@@ -226,6 +299,8 @@ if __name__ == "__main__":
         bug = sys.argv[1]
         if bug in KOB_BUGS:
             sys.exit(kob.main(KOB_BUGS[bug]))
+        if bug in UTT_BUGS:
+            sys.exit(utt.main(UTT_BUGS[bug]))
         sys.exit(tks.main(TKS_BUGS[bug]) if bug in TKS_BUGS else main(BUGS[bug]))
     except KeyError as exc:  # a crash, as a real client would have one
         print(f"crash: {exc}", file=sys.stderr)

@@ -19,7 +19,7 @@ ASSUMED = {(p.name, v): a for p in profiles() for v, (kind, _, a) in variants_of
 AS_EXPECTED = {"A-TP-EMPTY-BODY": "empty-or-list", "A-TP-AUTH-STATUS": "as-worded-in-feil", "A-TP-ERROR-PREFIX": "TP",
                "A-TKS-AUTH-STATUS": "as-worded-in-feil", "A-TKS-ORDER": "any", "A-TKS-YEAR-NUMBER": "number-or-string",
                "A-KOB-AUTH-STATUS": "as-worded-in-feil", "A-KOB-NODATA-404": "404-or-empty-200",
-               "A-KOB-PILOT-OWN-ONLY": "any-test-party"}
+               "A-KOB-PILOT-OWN-ONLY": "any-test-party", "A-UTT-AUTH-STATUS": "as-worded-in-feil"}
 
 
 def _statuses(results):

@@ -243,8 +243,37 @@ def test_every_krav_og_betalinger_client_requirement_has_a_buggy_client():
     assert {req for _, req in KOB_CAUGHT_BY.values()} == set(load_client_catalogue(KOB).ids)
 
 
+UTT = "utleggstrekk"
+UTT_CAUGHT_BY = {
+    "utt-aud-token-url": ("utt-first-sync", "UTT-SBS-AUTH-01"),
+    "utt-grant-per-call": ("utt-slow", "UTT-SBS-AUTH-02"),
+    "utt-ignores-start": ("utt-first-sync", "UTT-SBS-START-01"),
+    "utt-rereads-last": ("utt-resume", "UTT-SBS-HEND-01"),
+    "utt-polls-all-lookups": ("utt-resume", "UTT-SBS-LOOKUP-01"),
+    "utt-keeps-deleted": ("utt-resume", "UTT-SBS-DEL-01"),
+    "utt-drops-amount": ("utt-first-sync", "UTT-SBS-STATE-01"),
+    "utt-strict-fields": ("utt-unknown-fields", "UTT-SBS-ROB-01"),
+    "utt-ten-parallel": ("utt-slow", "UTT-SBS-OPS-01"),
+}
 API_BUGS = [(TKS, bug, *caught) for bug, caught in TKS_CAUGHT_BY.items()] + [
-    (KOB, bug, *caught) for bug, caught in KOB_CAUGHT_BY.items()]
+    (KOB, bug, *caught) for bug, caught in KOB_CAUGHT_BY.items()] + [
+    (UTT, bug, *caught) for bug, caught in UTT_CAUGHT_BY.items()]
+
+
+def test_reference_consumer_of_the_utleggstrekk_event_list_passes_every_scenario(tmp_path):
+    code, results, output = run_cli("client-check", "--api", UTT, "--no-pdf", "--lang", "en", "--out",
+                                    str(tmp_path / "o"), "--", *REFERENCE)
+    assert code == 0, output
+    assert {r["id"]: r["status"] for r in results["requirements"]} == {
+        r: "passed" for r in load_client_catalogue(UTT).ids}
+    # the resume scenario: two polls, the second read from the first's watermark + 1, with lookups
+    [path] = (tmp_path / "o" / "evidence").glob("*utt-resume*")
+    urls = [e["request"]["url"] for e in json.loads(path.read_text())["log"]["entries"]]
+    assert any("/utleggstrekk/v1/ssb/" in u for u in urls) and sum("/hendelser/start" in u for u in urls) == 1
+
+
+def test_every_utleggstrekk_client_requirement_has_a_buggy_client():
+    assert {req for _, req in UTT_CAUGHT_BY.values()} == set(load_client_catalogue(UTT).ids)
 
 
 @pytest.mark.parametrize(("api", "bug", "scenario", "requirement"), API_BUGS, ids=[b[1] for b in API_BUGS])

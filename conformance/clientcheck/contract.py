@@ -52,6 +52,31 @@ def save_state(path: Path, data: Any) -> None:
     tmp.replace(path)
 
 
+class ReferenceBase:
+    """The behaviours every reference client shares, each one method a buggy client (tests) can override: its
+    token client by the contract, the token reused until near expiry, retries with backoff, at most four calls at a
+    time (Skatteetaten allows five per API and organisation)."""
+
+    PARALLEL = 4
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.state_file = Path(required(env, "SBS_STATE_FILE"))
+        self.mp = self.maskinporten(credential(env))
+
+    def maskinporten(self, signing: SigningCredential) -> MaskinportenClient:
+        return maskinporten(self.env, signing, self.retry_policy())
+
+    def token(self) -> str:
+        return self.mp.access_token()
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(attempts=4, backoff=0.2, max_wait=10)
+
+    def parallel(self) -> int:
+        return self.PARALLEL
+
+
 def guarded(work: Callable[[], Any], done: Callable[[Any], str]) -> int:
     """Run a poll's work; its exit code by the contract: 0 done (``done`` says what, on stdout), 3 access refused,
     4 the service kept failing or answered unreadably (one line on stderr)."""

@@ -19,7 +19,7 @@ DEFAULT = "trekkpaalegg"
 ALL = "all"
 #: The bundled profiles, in the order a report lists them (the module of each holds ``PROFILE``).
 BUNDLED = ("conformance.profiles.trekkpaalegg", "conformance.profiles.trukketkildeskattpaaloenn",
-           "conformance.profiles.kravogbetalinger")
+           "conformance.profiles.kravogbetalinger", "conformance.profiles.utleggstrekk")
 
 
 @cache

@@ -12,23 +12,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from conformance.errorcodes import ErrorCode, table
+from conformance.errorcodes import standard
 from conformance.profiles.base import CommonSetup, ErrorSample
 
 PREFIX = "KB"
 
-KRAV_OG_BETALINGER = table(
-    PREFIX,
-    ErrorCode("001", (500,), "Uventet feil på tjenesten"),
-    ErrorCode("002", (500,), "Uventet feil i et bakenforliggende system"),
-    ErrorCode("003", (404,), "Ukjent url benyttet"),
-    ErrorCode("004", (401,), "Feil i forbindelse med autentisering"),
-    ErrorCode("005", (403,), "Feil i forbindelse med samtykketoken"),
-    ErrorCode("006", (400,), "Feil i forbindelse med validering av inputdata"),
-    ErrorCode("007", (404,), "Ingen krav eller betalinger funnet for oppgitt identifikator og periode"),
-    ErrorCode("008", (406,), "Feil tilknyttet dataformat. Kun json eller xml er støttet"),
-    ErrorCode("009", (404,), "Ingen treff på oppgitt identifikator"),
-)
+KRAV_OG_BETALINGER = standard(PREFIX, no_data="Ingen krav eller betalinger funnet for oppgitt identifikator og periode",
+                              authorisation="Feil i forbindelse med samtykketoken")
 
 
 def path(target: Any, endpoint: str, *, party: str | None = None, package: str | None = None,

@@ -21,7 +21,6 @@ import sys
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,42 +28,27 @@ import httpx
 from conformance.apiclient import ApiError, KeepAliveApiClient, UnexpectedBody
 from conformance.clientcheck import contract
 from conformance.errors import ConfigError
-from conformance.http import RetryPolicy
 from conformance.messages import Message
 from conformance.mock.altinn import HEADER
 from conformance.profiles.kravogbetalinger.rules import LIST_FIELD, windows
 
-PARALLEL = 4  # Skatteetaten allows 5 concurrent calls per API and organisation
 ID_FIELD = {"krav": "kravidentifikator", "innbetalinger": "innbetalingsidentifikator",
             "utbetalinger": "utbetalingsidentifikator"}
 
 
-class ReferenceClient:
+class ReferenceClient(contract.ReferenceBase):
     def __init__(self, env: Mapping[str, str]) -> None:
-        self.env = env
-        self.state_file = Path(contract.required(env, "SBS_STATE_FILE"))
+        super().__init__(env)
         self.party = contract.required(env, "SBS_PART")
         self.package = env.get("SBS_RETTIGHETSPAKKE") or "regnskapssystem"
         self.endpoints = [e for e in contract.required(env, "SBS_ENDPOINTS").split(",") if e]
         self.fra, self.til = self.period(env)
-        self.mp = self.maskinporten(contract.credential(env))
         self.api = KeepAliveApiClient(contract.required(env, "SBS_BASE_URL"), self.token, retry=self.retry_policy(),
                                       verify=contract.verify(env))
         self._consent: str | None = None
         self._consent_lock = threading.Lock()
 
     # -- the behaviours a system must get right; each is one method ----------------------------------------------
-    def maskinporten(self, credential: Any) -> Any:
-        return contract.maskinporten(self.env, credential, self.retry_policy())
-
-    def token(self) -> str:
-        return self.mp.access_token()
-
-    def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(attempts=4, backoff=0.2, max_wait=10)
-
-    def parallel(self) -> int:
-        return PARALLEL
 
     @staticmethod
     def period(env: Mapping[str, str]) -> tuple[dt.date, dt.date]:

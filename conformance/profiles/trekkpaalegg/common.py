@@ -9,24 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.errorcodes import ErrorCode, table
+from conformance.errorcodes import standard
 from conformance.profiles.base import CommonSetup, ErrorSample
 
 PREFIX = "KB"
 
 #: The Trekkpålegg API's table, as the page lists it (the Krav og betalinger codes).
-TREKKPAALEGG = table(
-    PREFIX,
-    ErrorCode("001", (500,), "Uventet feil på tjenesten"),
-    ErrorCode("002", (500,), "Uventet feil i et bakenforliggende system"),
-    ErrorCode("003", (404,), "Ukjent url benyttet"),
-    ErrorCode("004", (401,), "Feil i forbindelse med autentisering"),
-    ErrorCode("005", (403,), "Feil i forbindelse med autorisering"),
-    ErrorCode("006", (400,), "Feil i forbindelse med validering av inputdata"),
-    ErrorCode("007", (404,), "Fant ingen trekkpålegg på angitt identifikator"),
-    ErrorCode("008", (406,), "Feil tilknyttet dataformat. Kun json er støttet"),
-    ErrorCode("009", (404,), "Ingen treff på oppgitt identifikator"),
-)
+TREKKPAALEGG = standard(PREFIX, no_data="Fant ingen trekkpålegg på angitt identifikator", formats="Kun json er støttet")
 
 
 def _samples(target: Any) -> list[ErrorSample]:

@@ -9,23 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.errorcodes import ErrorCode, table
+from conformance.errorcodes import standard
 from conformance.profiles.base import CommonSetup, ErrorSample
 
 PREFIX = "TKL"
 
-TRUKKET_KILDESKATT = table(
-    PREFIX,
-    ErrorCode("001", (500,), "Uventet feil på tjenesten"),
-    ErrorCode("002", (500,), "Uventet feil i et bakenforliggende system"),
-    ErrorCode("003", (404,), "Ukjent url benyttet"),
-    ErrorCode("004", (401,), "Feil i forbindelse med autentisering"),
-    ErrorCode("005", (403,), "Feil i forbindelse med autorisering"),
-    ErrorCode("006", (400,), "Feil i forbindelse med validering av inputdata"),
-    ErrorCode("007", (404,), "Fant ingen trukket kildeskatt for oppgitt inntektsår og identifikator"),
-    ErrorCode("008", (406,), "Feil tilknyttet dataformat. Kun json eller xml er støttet"),
-    ErrorCode("009", (404,), "Ingen treff på oppgitt personidentifikator"),
-)
+TRUKKET_KILDESKATT = standard(
+    PREFIX, no_data="Fant ingen trukket kildeskatt for oppgitt inntektsår og identifikator",
+    not_found="Ingen treff på oppgitt personidentifikator")
 
 
 def lookup_path(target: Any, person: str | None = None, year: str | None = None, package: str | None = None) -> str:

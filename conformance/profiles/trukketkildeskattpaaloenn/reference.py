@@ -18,48 +18,32 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from conformance.apiclient import ApiError, KeepAliveApiClient, UnexpectedBody
 from conformance.clientcheck import contract
 from conformance.codecs import parsed
 from conformance.errors import ConfigError
-from conformance.http import RetryPolicy
 from conformance.messages import Message
 
 JSON, XML = "application/json", "application/xml"
 NO_DATA_CODES = ("-007", "-009")  # no data for the year; no such person
 SCHEMA = "TrukketKildeskattPaaLoenn"
-PARALLEL = 4  # Skatteetaten allows 5 concurrent calls per API and organisation
 
 
-class ReferenceClient:
+class ReferenceClient(contract.ReferenceBase):
     def __init__(self, env: Mapping[str, str]) -> None:
-        self.env = env
-        self.state_file = Path(contract.required(env, "SBS_STATE_FILE"))
+        super().__init__(env)
         self.package = env.get("SBS_RETTIGHETSPAKKE") or "ssb"
         self.lookups = self.parse_lookups(contract.required(env, "SBS_LOOKUPS"))
         self.xml = (env.get("SBS_TKS_FORMAT") or "json").lower() == "xml"
-        self.mp = self.maskinporten(contract.credential(env))
         self.api = KeepAliveApiClient(contract.required(env, "SBS_BASE_URL"), self.token, retry=self.retry_policy(),
                                       verify=contract.verify(env), accept=self.accept())
 
     # -- the behaviours a system must get right; each is one method ----------------------------------------------
-    def maskinporten(self, credential: Any) -> Any:
-        return contract.maskinporten(self.env, credential, self.retry_policy())
-
-    def token(self) -> str:
-        return self.mp.access_token()
-
-    def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(attempts=4, backoff=0.2, max_wait=10)
 
     def accept(self) -> str:
         return XML if self.xml else JSON
-
-    def parallel(self) -> int:
-        return PARALLEL
 
     @staticmethod
     def parse_lookups(value: str) -> list[tuple[str, str]]:
