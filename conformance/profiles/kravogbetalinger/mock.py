@@ -27,7 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from conformance import errorcodes as ec
-from conformance.identifiers import fnr_ok, orgnr_ok
+from conformance.identifiers import first_fnr, fnr_ok, orgnr_ok
 from conformance.maskinporten.grant import consent_party
 from conformance.maskinporten.tokens import systemuser_id
 from conformance.mock import altinn
@@ -41,7 +41,8 @@ EXAMPLE_PARTY = "212201782"  # the page's examples
 PART = "311851381"  # generated, with data in 2022..2024 (the mock's default lookup)
 PART_UTEN_DATA = "314055403"  # generated, with data in 2021 only
 UNKNOWN_PARTY = "999999999"  # valid, not known
-PARTIES = (PART, "313367002", "314961900", PART_UTEN_DATA, EXAMPLE_PARTY, MOCK_ORG)
+PERSON_PARTY = first_fnr(12, 85, 80, 300) or ""  # a synthetic fødselsnummer (finans covers persons "later")
+PARTIES = (PART, "313367002", "314961900", PART_UTEN_DATA, EXAMPLE_PARTY, MOCK_ORG, PERSON_PARTY)
 SKATTEETATEN_KONTO = {"bankinformasjon": "Nordea Bank Norge ASA, Postboks 1166 Sentrum, 0107 Oslo, Norge",
                       "kontonummer": "63450624804", "iban": "NO4263450624804", "swiftBIC": "NDEANOKK"}
 GROUPS = {"Skatt": "RESTSKATT", "Merverdiavgift": "MVA", "Arbeidsgiveravgift": "ARBGAVG",
@@ -212,7 +213,7 @@ def register_consent(state: MockState, party: str, to_org: str = MOCK_ORG) -> st
 
 def customers(state: MockState, main_org: str) -> list[str]:
     """The parties whose system users the mock's vendor holds (regnskapssystem reads a party as its system user)."""
-    return [p for p in data(state).parties if p != main_org]
+    return [p for p in data(state).parties if p != main_org and orgnr_ok(p)]  # system users are for organisations
 
 
 def default_params(settings: Any) -> dict[str, str]:

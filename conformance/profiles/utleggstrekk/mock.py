@@ -48,7 +48,6 @@ FAULTS: dict[str, tuple[str, str]] = {
 VARIANTS: dict[str, tuple[str, str, str | None]] = {
     "utt-past-end-404": ("passes", "past the end of the list: 404 FA-005 instead of an empty list", None),
     "utt-extra-fields": ("passes", "fields the documents do not know, in events and lookups", None),
-    "utt-trailing-slash": ("passes", "events read at /hendelser/ (the old gateway form)", None),
 }
 
 
