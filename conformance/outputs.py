@@ -39,6 +39,7 @@ class WriteReport:
     folder: Path
     pdf: Path | None = None
     pdf_problem: str | None = None
+    pdf_source: str | None = None  # the HTML the PDF was rendered from (its text, for the leak scan)
     leaks: list[str] = field(default_factory=list)  # "file: label", never the value
 
 
@@ -232,10 +233,10 @@ def write_renderings(result: RunResult, folder: Path, *, pdf: bool = True, pseud
     write_junit(result, folder / "junit.xml")
     write_html(result, folder / "report.html", previews=previews)
     if pdf:
-        from conformance.report.pdf import PdfUnavailable, write_pdf
+        from conformance.report.pdf import PdfUnavailable, render_pdf
 
         try:
-            report.pdf = write_pdf(result, folder / "report.pdf", previews=previews)
+            report.pdf, report.pdf_source = render_pdf(result, folder / "report.pdf", previews=previews)
         except PdfUnavailable as exc:
             report.pdf_problem = str(exc)
     return report
@@ -291,7 +292,9 @@ def write_run(result: RunResult, folder: Path, exchanges: ExchangeSource, *, red
     report = write_renderings(shown, folder, pdf=pdf, pseudo=pseudo, previews=previews)
     result.checks = shown.checks  # keep the evidence links for the caller
     write_manifest(folder, result.run_id, inputs or {}, sign_key)
-    report.leaks = leak_scan(folder, redactor.labelled(), pseudo.raw_values, skip_evidence_personal=not pseudonymise)
+    rendered = {"report.pdf": report.pdf_source} if report.pdf_source is not None else None
+    report.leaks = leak_scan(folder, redactor.labelled(), pseudo.raw_values, skip_evidence_personal=not pseudonymise,
+                             rendered=rendered)
     return report
 
 
@@ -315,11 +318,15 @@ def _text_of(path: Path) -> str:
 SCAN_CHUNK = 1 << 20
 
 
-def _chunks_of(path: Path, overlap: int) -> Iterator[str]:
+def _chunks_of(path: Path, overlap: int, source: str | None = None) -> Iterator[str]:
     """The file's text in pieces of about a megabyte; each piece starts with the end of the one before (at least
-    ``overlap`` characters, and never in the middle of a digit run), so nothing is missed at a boundary."""
+    ``overlap`` characters, and never in the middle of a digit run), so nothing is missed at a boundary. A PDF
+    rendered in this process is scanned as its ``source`` (every text it holds) plus its bytes, not re-parsed."""
     if path.suffix == ".pdf":
-        yield _text_of(path)  # the PDF's text must be extracted as a whole
+        if source is not None:
+            yield source + "\n" + path.read_bytes().decode("latin-1")
+        else:
+            yield _text_of(path)  # the PDF's text must be extracted as a whole
         return
     import codecs
 
@@ -341,7 +348,7 @@ def _chunks_of(path: Path, overlap: int) -> Iterator[str]:
 
 
 def leak_scan(folder: Path, secrets: Mapping[str, str] | Iterable[str], personal: Iterable[str],
-              skip_evidence_personal: bool = False) -> list[str]:
+              skip_evidence_personal: bool = False, rendered: Mapping[str, str] | None = None) -> list[str]:
     """Files (with what kind was found, never the value) that contain a secret, a JWT-shaped fragment or a
     personal value. Linear in the output and bounded in memory: each file is read in pieces; per piece one pass per
     registered secret (few, and not growing with the data), one regex pass for JWT shapes, and one pass over its
@@ -356,7 +363,7 @@ def leak_scan(folder: Path, secrets: Mapping[str, str] | Iterable[str], personal
         check_personal = bool(personal_set) and not (rel.startswith(f"{EVIDENCE_DIR}/") and skip_evidence_personal)
         kinds: set[str] = set()
         jwt_shaped = personal_hit = False
-        for text in _chunks_of(path, overlap):
+        for text in _chunks_of(path, overlap, (rendered or {}).get(rel)):
             kinds |= {label for s, label in labels.items() if s in text}
             jwt_shaped = jwt_shaped or JWT_FRAGMENT.search(text) is not None
             personal_hit = personal_hit or (check_personal and not digit_runs(text).isdisjoint(personal_set))

@@ -162,3 +162,15 @@ def test_pseudonyms_replace_whole_numbers_only_as_the_regex_did():
         for raw in sorted(values, key=len, reverse=True):
             expected = re.sub(rf"(?<![0-9]){re.escape(raw)}(?![0-9])", pseudo.pseudonym("kid", raw), expected)
         assert pseudo.text(text) == expected, text
+
+
+def test_a_pdf_rendered_here_is_scanned_as_the_text_it_was_rendered_from(tmp_path):
+    """No pypdf re-parse of the PDF just written: its source HTML holds every text it shows; its bytes are scanned
+    too (metadata), so a planted value in either is found."""
+    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.7 compressed streams only")
+    assert leak_scan(tmp_path, {PLAIN_SECRET: "access_token"}, [FNR],
+                     rendered={"report.pdf": f"<p>skyldner {FNR}</p>"}) == [
+        "report.pdf: a personal number (fødselsnummer, kontonummer or KID)"]
+    (tmp_path / "report.pdf").write_bytes(f"%PDF-1.7 /Title ({PLAIN_SECRET})".encode())
+    assert leak_scan(tmp_path, {PLAIN_SECRET: "access_token"}, [], rendered={"report.pdf": "<p>clean</p>"}) == [
+        "report.pdf: a registered secret (access_token)"]

@@ -111,3 +111,34 @@ def test_bad_spec_file_is_a_config_error(tmp_path, content, message):
         path.write_text(content)
     with pytest.raises(ConfigError, match=message):
         load_spec(path)
+
+
+@pytest.mark.parametrize("api", ["trekkpaalegg", "kravogbetalinger", "utleggstrekk"])
+def test_the_compiled_fast_path_gives_the_same_verdicts_and_messages(api):
+    """With jsonschema-rs (valid payloads at compiled speed) or without it (the pure-Python fallback), the same
+    problems for valid and invalid payloads."""
+    import copy
+
+    from conformance.profiles import get
+    from conformance.spec import load_spec
+
+    spec = load_spec(profile=get(api))
+    fallback = load_spec(profile=get(api))
+    schema = {"trekkpaalegg": "Trekkpaalegg", "kravogbetalinger": "Innbetaling", "utleggstrekk": "Hendelse"}[api]
+    good = {"trekkpaalegg": all_examples()[0],
+            "kravogbetalinger": {"innbetalingsdato": "2023-01-02", "innbetaltBeloep": 5.0},
+            "utleggstrekk": {"sekvensnummer": 3, "identifikator": "01017012345"}}[api]
+    pointer = spec.component(schema)
+    assert spec.compiled(pointer) is not None  # the wheel is installed here
+    fallback._compiled[pointer] = None  # as without the wheel
+    cases = [good]
+    for key in list(good)[:3]:
+        broken = copy.deepcopy(good)
+        broken[key] = {"not": "a scalar"}
+        cases.append(broken)
+        missing = copy.deepcopy(good)
+        missing.pop(key)
+        cases.append(missing)
+    for case in cases:
+        assert [p.text for p in spec.problems(case, schema)] == [p.text for p in fallback.problems(case, schema)]
+    assert spec.problems(good, schema) == []

@@ -24,6 +24,12 @@ class PdfUnavailable(Exception):
 
 def write_pdf(result: RunResult, path: Path, lang: str | None = None, *,
               previews: Mapping[str, list[dict[str, Any]]] | None = None) -> Path:
+    return render_pdf(result, path, lang, previews=previews)[0]
+
+
+def render_pdf(result: RunResult, path: Path, lang: str | None = None, *,
+               previews: Mapping[str, list[dict[str, Any]]] | None = None) -> tuple[Path, str]:
+    """Write the PDF; (its path, the HTML it was rendered from: every text the PDF holds, for the leak scan)."""
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: WeasyPrint installed, Pango missing
@@ -31,4 +37,4 @@ def write_pdf(result: RunResult, path: Path, lang: str | None = None, *,
                              f"to get it: {INSTALL_HINT}") from exc
     html = render_html(result, lang, pdf=True, previews=previews)
     weasyprint.HTML(string=html, base_url=str(path.parent)).write_pdf(path)
-    return path
+    return path, html

@@ -1,0 +1,259 @@
+"""The speed targets, each printed as a ratio with its target and whether it is met on this machine (issue 14).
+
+    python bench/run_bench.py [--rounds N] [--full]
+
+1. the default run with the PDF against Schemathesis ``st run`` (defaults) on the same mock, wall time, and the
+   run's CPU;
+2. schema validation as the checks do it, in items/s, against the ceiling ``orjson.loads`` + ``jsonschema_rs`` on
+   the same bytes, for the bundled document (OpenAPI 3.1) and the same document as 3.0 (as an official ``--spec``
+   file may be);
+3. ``--api all`` (every profile) against the single-profile run;
+4. CPU at ``--mock-size 1000`` against 100 (``--full``: and a run over 100 000 items, wall time);
+5. ``client-check --scenario all`` with the reference client, wall time (reported; no target).
+
+Ratios compare measurements made in this one session, rounds alternating, medians compared, so a busy moment of the
+machine hits both sides alike; the machine's load is printed first. The mock's throughput against Stoplight
+Prism is measured only where ``prism`` and ``wrk`` are installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROWS: list[tuple[str, str, str, bool | None]] = []  # (what, measured, target, met)
+
+
+def row(what: str, measured: str, target: str, met: bool | None) -> None:
+    ROWS.append((what, measured, target, met))
+    state = "" if met is None else ("met" if met else "NOT met")
+    print(f"  {what}: {measured}  (target {target}) {state}", flush=True)
+
+
+def load() -> str:
+    with open("/proc/loadavg") as f:
+        one, five, *_ = f.read().split()
+    return f"load average {one} (1 min), {five} (5 min); {os.cpu_count()} CPUs"
+
+
+def timed(command: list[str], **kwargs: Any) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """(wall s, CPU s of the child and everything it started, the process)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), proc
+
+
+def alternate(rounds: int, sides: dict[str, Callable[[], tuple[float, float]]]) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) of each side over ``rounds``, the sides' order alternating round by round."""
+    got: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
+    names = list(sides)
+    for n in range(rounds):
+        for name in names if n % 2 == 0 else reversed(names):
+            got[name].append(sides[name]())
+    return {name: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for name, v in got.items()}
+
+
+def run_cli(tmp: Path, *args: str) -> tuple[float, float]:
+    wall, cpu, proc = timed([sys.executable, "-m", "conformance", "run", "--quiet", *args, "--out",
+                             str(tmp / f"run-{os.urandom(4).hex()}")])
+    if proc.returncode not in (0, 1, 5):
+        raise SystemExit(f"run {' '.join(args)} ended with {proc.returncode}: {proc.stdout[-400:]}{proc.stderr[-400:]}")
+    return wall, cpu
+
+
+# -- 1. the default run against st run ----------------------------------------------------------------------------
+def st_run(tmp: Path) -> Callable[[], tuple[float, float]] | None:
+    """``st run`` with its defaults against ``mock serve`` (Trekkpålegg), with a token of the mock's client."""
+    st = shutil.which("st") or shutil.which("schemathesis")
+    if st is None:
+        return None
+    from conformance.maskinporten import MaskinportenClient, SigningCredential
+    from conformance.maskinporten.certs import load_private_key
+
+    proc = subprocess.Popen([sys.executable, "-m", "conformance", "mock", "serve", "--api", "trekkpaalegg",
+                             "--port", "0", "--credentials-dir", str(tmp / "creds")], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    lines = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("Press Ctrl-C"):
+            break
+    try:
+        text = "".join(lines)
+        origin = re.search(r"issuer:\s+(\S+)", text).group(1).rstrip("/")  # type: ignore[union-attr]
+        client_id, kid = re.search(r"kid:\s+client id (\S+), kid (\S+),", text).groups()  # type: ignore[union-attr]
+        key = load_private_key(tmp / "creds" / "kid" / "client-key.pem")
+        token = MaskinportenClient(SigningCredential(key, kid=kid), client_id=client_id, issuer=origin + "/",
+                                   token_url=origin + "/token", scopes=["skatteetaten:trekkpaalegg"]).access_token()
+    except Exception:
+        proc.terminate()
+        raise
+
+    def once() -> tuple[float, float]:
+        wall, cpu, _ = timed([st, "run", f"{origin}/openapi.yaml", "--url", origin, "-H",
+                              f"Authorization: Bearer {token}"], cwd=tmp)
+        return wall, cpu
+
+    once.stop = proc  # type: ignore[attr-defined]
+    return once
+
+
+# -- 2. validation against the compiled ceiling -------------------------------------------------------------------
+def items(n: int) -> list[dict[str, Any]]:
+    """``n`` trekkpålegg: the published examples' versions, repeated (all valid)."""
+    from conformance.profiles.trekkpaalegg.store import published_examples
+
+    examples = [v for s in published_examples() for v in s["versions"]]
+    return [copy.deepcopy(examples[i % len(examples)]) for i in range(n)]
+
+
+def validation(spec: Any, payload: bytes, rounds: int) -> tuple[float, float]:
+    """(items/s as the checks validate: json + Spec.problems; items/s of orjson + jsonschema_rs)."""
+    import jsonschema_rs
+    import orjson
+
+    from conformance.spec import SPEC_URN
+
+    pointer = spec.component("Trekkpaalegg")
+    contents = spec._registry.get_or_retrieve(SPEC_URN).value.contents
+    cls = jsonschema_rs.Draft202012Validator if spec.openapi_version.startswith("3.1") else \
+        jsonschema_rs.Draft4Validator
+    ceiling_validator = cls({**contents, "$ref": f"#{pointer}"}, validate_formats=True)
+    count = len(orjson.loads(payload))
+
+    def ours() -> float:
+        start = time.perf_counter()
+        bad = sum(1 for item in json.loads(payload) if spec.problems(item, "Trekkpaalegg"))
+        assert bad == 0
+        return time.perf_counter() - start
+
+    def ceiling() -> float:
+        start = time.perf_counter()
+        bad = sum(1 for item in orjson.loads(payload) if not ceiling_validator.is_valid(item))
+        assert bad == 0
+        return time.perf_counter() - start
+
+    times: dict[str, list[float]] = {"ours": [], "ceiling": []}
+    for n in range(rounds * 2 + 1):
+        for name, fn in (("ours", ours), ("ceiling", ceiling)) if n % 2 == 0 else (("ceiling", ceiling),
+                                                                                     ("ours", ours)):
+            times[name].append(fn())
+    return count / statistics.median(times["ours"]), count / statistics.median(times["ceiling"])
+
+
+def as_30(spec: Any) -> Any:
+    """The bundled document as OpenAPI 3.0 (type lists with null become nullable), loaded like a --spec file."""
+    import yaml
+
+    from conformance.spec import Spec
+
+    document = copy.deepcopy(spec.document)
+    document["openapi"] = "3.0.3"
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            kind = node.get("type")
+            if isinstance(kind, list) and "null" in kind:
+                rest = [k for k in kind if k != "null"]
+                node["type"], node["nullable"] = rest[0] if len(rest) == 1 else rest, True
+            for key in ("anyOf", "oneOf"):
+                branches = node.get(key)
+                if isinstance(branches, list) and {"type": "null"} in branches:
+                    node[key] = [b for b in branches if b != {"type": "null"}]
+                    node["nullable"] = True
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document)
+    return Spec(document, yaml.safe_dump(document), "bench:3.0")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--full", action="store_true", help="also the run over 100 000 items")
+    args = parser.parse_args()
+    print(f"sbs-conformance speed targets, {load()}", flush=True)
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        # 1
+        st = st_run(tmp)
+        sides: dict[str, Callable[[], tuple[float, float]]] = {"ours": lambda: run_cli(tmp)}
+        if st is not None:
+            sides["st"] = st
+        try:
+            got = alternate(args.rounds, sides)
+        finally:
+            if st is not None:
+                st.stop.terminate()  # type: ignore[attr-defined]
+        ours_wall, ours_cpu = got["ours"]
+        if "st" in got:
+            row("1. default run (PDF) / st run, wall", f"{ours_wall:.2f} s / {got['st'][0]:.2f} s = "
+                f"{ours_wall / got['st'][0]:.2f}", "<= 0.5", ours_wall / got["st"][0] <= 0.5)
+        else:
+            row("1. default run / st run", "st not installed", "<= 0.5", None)
+        row("1. default run (PDF), CPU", f"{ours_cpu:.2f} s", "<= 1.6 s", ours_cpu <= 1.6)
+        # 2
+        import orjson
+
+        from conformance.profiles import get
+        from conformance.spec import load_spec
+
+        spec = load_spec(profile=get("trekkpaalegg"))
+        payload = orjson.dumps(items(20_000))
+        for label, document in (("3.1 (bundled)", spec), ("3.0 (as a --spec file)", as_30(spec))):
+            ours_rate, ceiling_rate = validation(document, payload, args.rounds)
+            row(f"2. validation {label}", f"{ours_rate:,.0f} items/s / {ceiling_rate:,.0f} items/s = "
+                f"{ours_rate / ceiling_rate:.2f} of the ceiling", ">= 0.5", ours_rate / ceiling_rate >= 0.5)
+        # 3
+        got = alternate(args.rounds, {"single": lambda: run_cli(tmp, "--no-pdf"),
+                                      "all": lambda: run_cli(tmp, "--no-pdf", "--api", "all")})
+        ratio = got["all"][0] / got["single"][0]
+        row("3. --api all / --api trekkpaalegg, wall", f"{got['all'][0]:.2f} s / {got['single'][0]:.2f} s = "
+            f"{ratio:.2f}", "<= 2", ratio <= 2)
+        # 4
+        got = alternate(args.rounds, {
+            "100": lambda: run_cli(tmp, "--org", "314961900", "--mock-size", "100"),
+            "1000": lambda: run_cli(tmp, "--org", "314961900", "--mock-size", "1000")})
+        ratio = got["1000"][1] / got["100"][1]
+        row("4. CPU --mock-size 1000 / 100", f"{got['1000'][1]:.2f} s / {got['100'][1]:.2f} s = {ratio:.1f}",
+            "<= 10", ratio <= 10)
+        if args.full:
+            wall, _ = run_cli(tmp, "--no-pdf", "--org", "314961900", "--mock-size", "100000", "--max-body", "100M")
+            row("4. run over 100 000 items, wall", f"{wall:.1f} s", "<= 15 s", wall <= 15)
+        # 5
+        wall, cpu, proc = timed([sys.executable, "-m", "conformance", "client-check", "--no-pdf", "--out",
+                                 str(tmp / "cc"), "--", sys.executable, "-m", "conformance.clientcheck.reference"])
+        row("5. client-check --scenario all (reference client)", f"{wall:.1f} s wall, {cpu:.1f} s CPU (exit "
+            f"{proc.returncode})", "reported", None)
+        if not (shutil.which("prism") and shutil.which("wrk")):
+            row("5. mock throughput / Stoplight Prism", "not measured: prism and wrk are not installed here",
+                ">= 10", None)
+    print(f"after: {load()}")
+    missed = [r for r in ROWS if r[3] is False]
+    print(f"{len(ROWS) - len(missed)} of {len(ROWS)} rows met or reported; {len(missed)} NOT met")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
