@@ -116,9 +116,9 @@ def _profile_of_path(path: Path | None) -> str | None:
 def profile_of(item: pytest.Item) -> str:
     """The API a check judges: its ``sbs_profile`` parameter (common checks), its folder (a profile's checks), or
     the first selected API (vendors' own checks)."""
-    callspec = getattr(item, "callspec", None)
-    if callspec is not None and isinstance(callspec.params.get(PROFILE_PARAM), str):
-        return str(callspec.params[PROFILE_PARAM])
+    param = _profile_param(item)
+    if param is not None:
+        return param
     return _profile_of_path(getattr(item, "path", None)) or selected_profiles(item.config)[0].name
 
 
@@ -154,20 +154,29 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """A check common to every API runs once per selected API."""
-    if PROFILE_PARAM in metafunc.fixturenames and SUITE_DIR.resolve() in Path(str(metafunc.definition.path)
-                                                                              ).resolve().parents:
+    if PROFILE_PARAM in metafunc.fixturenames and _in_suite(metafunc.definition.path):
         wanted = [i[2:] for m in metafunc.definition.iter_markers("requirement") for i in m.args
                   if i.startswith("*-")]
         names = [p.name for p in selected_profiles(metafunc.config) if _has_requirements(p, wanted)]
         metafunc.parametrize(PROFILE_PARAM, names, ids=names)
 
 
+def _in_suite(path: Any) -> bool:
+    """A check common to every API (conformance/suite)."""
+    return SUITE_DIR.resolve() in Path(str(path)).resolve().parents
+
+
+def _profile_param(item: pytest.Item) -> str | None:
+    """The API a common check was parametrised for (None: not parametrised, or by an empty set)."""
+    callspec = getattr(item, "callspec", None)
+    value = callspec.params.get(PROFILE_PARAM) if callspec is not None else None
+    return value if isinstance(value, str) else None
+
+
 def _common_for_none(item: pytest.Item) -> bool:
     """A common check that none of the selected APIs has (its parameter set is empty): not part of this run."""
-    callspec = getattr(item, "callspec", None)
-    return (PROFILE_PARAM in getattr(item, "fixturenames", ()) and SUITE_DIR.resolve() in Path(
-        str(item.path)).resolve().parents and (callspec is None or not isinstance(callspec.params.get(
-            PROFILE_PARAM), str)))
+    return (PROFILE_PARAM in getattr(item, "fixturenames", ()) and _in_suite(item.path)
+            and _profile_param(item) is None)
 
 
 def _has_requirements(profile: Any, suffixes: list[str]) -> bool:

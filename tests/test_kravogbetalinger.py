@@ -19,7 +19,13 @@ from conformance.mock.credentials import register_client
 from conformance.mock.state import MOCK_ORG, seeded_state
 from conformance.profiles.kravogbetalinger import CONSENT_RESOURCE, OLD_GATEWAY_ROOT, SCOPE
 from conformance.profiles.kravogbetalinger.mock import PART, PART_UTEN_DATA, consent_id
-from conformance.profiles.kravogbetalinger.rules import overview_differences, period_problem, windows
+from conformance.profiles.kravogbetalinger.rules import (
+    one_year_before,
+    one_year_later,
+    overview_differences,
+    period_problem,
+    windows,
+)
 from conftest import run_cli
 
 API = "kravogbetalinger"
@@ -113,6 +119,10 @@ def test_periods_are_judged_by_one_rule():
     assert windows(dt.date(2022, 1, 1), dt.date(2024, 12, 31)) == [
         (dt.date(y, 1, 1), dt.date(y, 12, 31)) for y in (2022, 2023, 2024)]
     assert windows(dt.date(2024, 2, 29), dt.date(2025, 3, 1))[0][1] == dt.date(2025, 2, 28)
+    for day in (dt.date(2023, 1, 1), dt.date(2023, 7, 15), dt.date(2024, 2, 29)):  # the longest period, both ways
+        assert period_problem(one_year_before(day).isoformat(), day.isoformat()) is None
+        assert period_problem((one_year_before(day) - dt.timedelta(days=1)).isoformat(), day.isoformat())
+        assert one_year_before(one_year_later(day)) == day
 
 
 def test_the_overview_disagrees_with_the_claims_only_under_its_fault():

@@ -70,6 +70,17 @@ def judge_refusal(check: Any, response: httpx.Response, *, what: str | Message, 
 ANY_4XX = tuple(range(400, 500))
 
 
+def expect_error(response: httpx.Response, what: str | Message, status: int,
+                 message_id: str = "api.err.status_in") -> None:
+    """A refusal the documentation decides: not a 5xx, exactly ``status``, with the documented error body."""
+    situation = what if isinstance(what, Message) else Message(what)
+    expect(response.status_code < 500, "api.err.server_error", what=situation, got=response.status_code)
+    expect(response.status_code == status, message_id, what=situation, expected=str(status),
+           got=response.status_code)
+    problems = error_body_problems(response)
+    expect(not problems, "api.err.in_situation", what=situation, problems=problems)
+
+
 def error_kode(response: httpx.Response) -> str | None:
     """The ``kode`` of an error body (JSON or the XML feil element), if there is one."""
     from conformance.codecs import error_fields

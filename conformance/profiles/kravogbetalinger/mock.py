@@ -34,7 +34,14 @@ from conformance.mock import altinn
 from conformance.mock.gate import XML, Call, Gate, JSONResponse, Reject, notes
 from conformance.mock.state import MOCK_ORG, MockState
 from conformance.profiles.kravogbetalinger import CONSENT_RESOURCE, NAMESPACE, OLD_GATEWAY_ROOT
-from conformance.profiles.kravogbetalinger.rules import LIST_FIELD, in_period, overview, period_problem
+from conformance.profiles.kravogbetalinger.rules import (
+    LIST_FIELD,
+    in_period,
+    one_year_before,
+    overview,
+    parse_date,
+    period_problem,
+)
 
 RETTIGHETSPAKKER = ("regnskapssystem", "finans")
 EXAMPLE_PARTY = "212201782"  # the page's examples
@@ -327,9 +334,9 @@ def routes(gate: Gate) -> list[Route]:
             fra, til = q.get("fraOgMed"), q.get("tilOgMed")
             if endpoint != "aapnekrav":
                 til = til or dt.date.today().isoformat()
-                if fra is None and endpoint != "krav":
-                    start = dt.date.fromisoformat(til) if period_problem(til, til) is None else None
-                    fra = (start.replace(year=start.year - 1) + dt.timedelta(days=1)).isoformat() if start else til
+                if fra is None and endpoint != "krav":  # without fraOgMed: the year up to tilOgMed
+                    end = parse_date(til)
+                    fra = one_year_before(end).isoformat() if end else til
                 if period_problem(fra, til) is not None and not faults.on("kob-lenient-period"):
                     raise Reject(400, ec.VALIDATION)
             known = d.parties.get(party)
@@ -366,9 +373,8 @@ def routes(gate: Gate) -> list[Route]:
     out = []
     for endpoint in ROOTS:
         path = f"/{{rettighetspakke}}/{{partIdentifikator}}/{endpoint}"
-        out.append(gate.route(path, handler(endpoint)))
-        old = gate.route(path, handler(endpoint))
-        out.append(Route(OLD_GATEWAY_ROOT + path, old.endpoint, methods=["GET"]))
+        route = gate.route(path, handler(endpoint))
+        out += [route, Route(OLD_GATEWAY_ROOT + path, route.endpoint, methods=["GET"])]  # the same, both forms
     return out
 
 

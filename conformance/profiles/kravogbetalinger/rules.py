@@ -35,6 +35,14 @@ def one_year_later(start: dt.date) -> dt.date:
         return start.replace(year=start.year + 1, day=28)
 
 
+def one_year_before(end: dt.date) -> dt.date:
+    """The first day of the longest period that ends on ``end`` (2023-12-31 -> 2023-01-01)."""
+    try:
+        return end.replace(year=end.year - 1) + dt.timedelta(days=1)
+    except ValueError:  # 29 February
+        return end.replace(year=end.year - 1, day=28) + dt.timedelta(days=1)
+
+
 def period_problem(fra: str | None, til: str | None, *, fra_required: bool = True) -> str | None:
     """Why a period is invalid (``None``: valid): a missing or malformed date, ``fraOgMed`` after ``tilOgMed``,
     or a span over one year. Without ``tilOgMed`` the period ends today."""

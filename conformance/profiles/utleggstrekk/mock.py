@@ -56,7 +56,6 @@ class UttData:
     events: eventlist.EventStore = field(default_factory=eventlist.EventStore)
     # identifikator -> kalendermaaned -> the month's utleggstrekk (None: deleted)
     months: dict[str, dict[str, dict[str, Any] | None]] = field(default_factory=dict)
-    lookups: list[tuple[str, str]] = field(default_factory=list)  # (identifikator, periode) a client looked up
 
 
 def data(state: MockState) -> UttData:
@@ -157,7 +156,6 @@ def routes(gate: Gate) -> list[Route]:
                 len(v) == 7 and v[4] == "-" for v in (fra, til)):
             raise Reject(400, ec.VALIDATION)
         months = {m: v for m, v in d.months.get(person, {}).items() if fra <= m <= til}
-        d.lookups.append((person, fra))
         if months and all(v is None for v in months.values()) and not faults.on("utt-deleted-200"):
             raise Reject(410, DELETED)
         shown = [json.loads(json.dumps(v)) for v in months.values() if v is not None]
