@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from conformance import __version__
 from conformance.evidence import JWT_FRAGMENT, Exchange, Redactor
@@ -28,6 +28,9 @@ from conformance.integrity import write_manifest
 from conformance.messages import Message
 from conformance.privacy import Pseudonymiser, digit_runs
 from conformance.results import RunResult, write_json, write_junit
+
+if TYPE_CHECKING:
+    from conformance.report.pdfworker import PdfWorker
 
 EVIDENCE_DIR = "evidence"
 PREVIEW_EXCHANGES = 15  # exchanges per check whose bodies the report shows
@@ -211,10 +214,11 @@ def _previews_from_folder(folder: Path, result: RunResult, pseudo: Pseudonymiser
 
 
 def write_renderings(result: RunResult, folder: Path, *, pdf: bool = True, pseudo: Pseudonymiser | None = None,
-                     previews: dict[str, list[dict[str, Any]]] | None = None) -> WriteReport:
+                     previews: dict[str, list[dict[str, Any]]] | None = None,
+                     pdf_worker: PdfWorker | None = None) -> WriteReport:
     """results.json, junit.xml, report.html and (if possible) report.pdf from one model. Bodies shown in the
     report are ``previews`` (or read from ``evidence/``), passed through ``pseudo`` (evidence may hold real
-    values)."""
+    values). A ``pdf_worker`` the run started lays out the PDF while the other files are written."""
     if pseudo is None:
         pseudo = Pseudonymiser()
         for path in sorted((folder / EVIDENCE_DIR).glob("*.json")):
@@ -227,16 +231,16 @@ def write_renderings(result: RunResult, folder: Path, *, pdf: bool = True, pseud
         previews = {k: [{n: pseudo.text(v) if isinstance(v, str) else v for n, v in p.items()} for p in items]
                     for k, items in previews.items()}
     from conformance.report.html import write_html
+    from conformance.report.pdf import PdfUnavailable, start_pdf
 
     report = WriteReport(folder)
+    finish_pdf = start_pdf(result, folder / "report.pdf", previews=previews, worker=pdf_worker) if pdf else None
     write_json(result, folder / "results.json")
     write_junit(result, folder / "junit.xml")
     write_html(result, folder / "report.html", previews=previews)
-    if pdf:
-        from conformance.report.pdf import PdfUnavailable, render_pdf
-
+    if finish_pdf is not None:
         try:
-            report.pdf, report.pdf_source = render_pdf(result, folder / "report.pdf", previews=previews)
+            report.pdf, report.pdf_source = finish_pdf()
         except PdfUnavailable as exc:
             report.pdf_problem = str(exc)
     return report
@@ -256,9 +260,11 @@ ExchangeSource = Iterable[Exchange] | Callable[[], Iterable[Exchange]]
 def write_run(result: RunResult, folder: Path, exchanges: ExchangeSource, *, redactor: Redactor,
               pseudonymise: bool = True, pdf: bool = True, sign_key: Path | None = None,
               inputs: dict[str, str | None] | None = None, carry_from: Path | None = None,
-              links: dict[str, str] | None = None, personal_keys: dict[str, str] | None = None) -> WriteReport:
+              links: dict[str, str] | None = None, personal_keys: dict[str, str] | None = None,
+              pdf_worker: PdfWorker | None = None) -> WriteReport:
     """Write the whole folder. ``exchanges`` is read twice (to learn personal values, then to write): pass a
-    list, or a callable that returns a fresh iterator each time (``evidence.iter_exchanges``, read from disk)."""
+    list, or a callable that returns a fresh iterator each time (``evidence.iter_exchanges``, read from disk).
+    ``pdf_worker``: the PDF worker the run started (:mod:`conformance.report.pdfworker`), if any."""
     folder.mkdir(parents=True, exist_ok=True)
     result.environment = {**result.environment, "inputs": inputs or {}}
     map_texts(result, redactor.text)  # last value-layer pass, with every secret registered during the run
@@ -289,7 +295,7 @@ def write_run(result: RunResult, folder: Path, exchanges: ExchangeSource, *, red
     previews = write_evidence(folder, redacted(), result, evidence_pseudo, links)
     shown = pseudonymised(result, pseudo)
     shown.environment = {**shown.environment, "pseudonymised_evidence": pseudonymise}
-    report = write_renderings(shown, folder, pdf=pdf, pseudo=pseudo, previews=previews)
+    report = write_renderings(shown, folder, pdf=pdf, pseudo=pseudo, previews=previews, pdf_worker=pdf_worker)
     result.checks = shown.checks  # keep the evidence links for the caller
     write_manifest(folder, result.run_id, inputs or {}, sign_key)
     rendered = {"report.pdf": report.pdf_source} if report.pdf_source is not None else None

@@ -393,6 +393,10 @@ class ConformanceRun:
                 self.prepared = prepare(settings_from_config(self.config))
             except ConformanceToolError as exc:
                 raise pytest.UsageError(exc.one_line()) from exc
+        if self.prepared.pdf_worker is None and not self.prepared.settings.no_pdf:
+            from conformance.report.pdfworker import PdfWorker
+
+            self.prepared.pdf_worker = PdfWorker.start()  # imports WeasyPrint while the checks run
         _state(self.config).prepared = self.prepared
 
     # -- pytest-xdist ----------------------------------------------------------------------------
@@ -491,6 +495,8 @@ class ConformanceRun:
                 state.session = None
             if self.spool_dir is not None:
                 shutil.rmtree(self.spool_dir, ignore_errors=True)
+            if self.prepared.pdf_worker is not None:  # done, or not needed after all
+                self.prepared.pdf_worker.close()
 
     def _renumber(self) -> dict[str, int]:
         """Workers number their exchanges from 1 each: shift each worker's by the exchanges of those before it,
@@ -611,7 +617,8 @@ class ConformanceRun:
         keys = {k: v for p in prepared.profiles for k, v in p.personal_keys.items()}
         self.written = write_run(
             result, prepared.out, exchanges, redactor=redactor, personal_keys=keys,
-            pseudonymise=not settings.no_pseudonymise, pdf=not settings.no_pdf, sign_key=settings.sign_key,
+            pseudonymise=not settings.no_pseudonymise, pdf=not settings.no_pdf, pdf_worker=prepared.pdf_worker,
+            sign_key=settings.sign_key,
             inputs=inputs_digests("\n".join(s.text for s in prepared.specs.values()), prepared.catalogue.text,
                                   settings.config),
             carry_from=settings.rerun_failed)
@@ -740,8 +747,8 @@ def check(request: pytest.FixtureRequest) -> CheckRecorder:
     return recorder
 
 
-PACKAGES = ("sbs-conformance", "pytest", "httpx", "pyjwt", "cryptography", "jsonschema", "schemathesis", "hypothesis",
-            "jinja2", "starlette", "uvicorn", "pyyaml", "python-stdnum", "weasyprint")
+PACKAGES = ("sbs-conformance", "pytest", "httpx", "pyjwt", "cryptography", "jsonschema", "jsonschema-rs", "jinja2",
+            "starlette", "uvicorn", "pyyaml", "python-stdnum", "lxml", "weasyprint")
 
 
 def _environment(config: pytest.Config, settings: Settings) -> dict[str, Any]:

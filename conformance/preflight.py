@@ -42,6 +42,7 @@ class Prepared:
     baseline: Any = None  # RunResult of --baseline
     profiles: list[Profile] = field(default_factory=list)  # the APIs judged, in report order
     params: dict[str, dict[str, str]] = field(default_factory=dict)  # profile name -> its test-data inputs
+    pdf_worker: Any = None  # the PdfWorker importing WeasyPrint while the checks run (None: no PDF, or in-process)
 
     @property
     def spec(self) -> Spec:

@@ -28,6 +28,7 @@ from conformance.maskinporten.grant import RegisteredClient
 from conformance.messages import Message
 from conformance.mock.server import serve
 from conformance.mock.state import MockState
+from conformance.processes import own_group
 
 OUTPUT_TAIL = 2000
 
@@ -183,11 +184,9 @@ def _end_group(proc: subprocess.Popen[str], grace: float = 2.0) -> None:
 
 def start_command(command: Sequence[str], env: dict[str, str]) -> subprocess.Popen[str]:
     """Start the vendor's command in a process group of its own, so that it can be ended as a whole."""
-    extra: dict[str, Any] = {"start_new_session": True} if os.name == "posix" else {
-        "creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
     try:
         return subprocess.Popen(list(command), env={**os.environ, **env}, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, **extra)
+                                stderr=subprocess.STDOUT, text=True, **own_group())
     except OSError as exc:
         raise ConfigError(f"cannot start the command {command[0]!r}: {exc.strerror or exc}",
                           "give the command of your SBS after --, e.g. -- java -jar sbs.jar") from exc
