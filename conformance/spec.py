@@ -22,7 +22,9 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
+from conformance import yamlfile
 from conformance.errors import ConfigError
+from conformance.messages import Message
 
 SPEC_MEDIA_TYPE = "application/yaml"
 SPEC_URN = "urn:sbs-conformance:openapi"
@@ -67,7 +69,8 @@ class Spec:
     source: str
     _validators: dict[str, jsonschema.protocols.Validator] = field(default_factory=dict, repr=False)
     _compiled: dict[str, Any] = field(default_factory=dict, repr=False)  # pointer -> jsonschema_rs validator
-    _st_schemas: dict[str | None, Any] = field(default_factory=dict, repr=False)
+    _known_cache: dict[int, tuple[dict[str, Any], dict[str, dict[str, Any]]]] = field(default_factory=dict,
+                                                                                      repr=False)
 
     @property
     def sha256(self) -> str:
@@ -178,10 +181,7 @@ class Spec:
         if isinstance(node, str):
             node = {"$ref": "#" + node}
         while isinstance(node, dict) and "$ref" in node:
-            target: Any = self.document
-            for part in node["$ref"].lstrip("#/").split("/"):
-                target = target[part]
-            node = target
+            node = self._at(node["$ref"].lstrip("#"))
         return node if isinstance(node, dict) else {}
 
     def _declared(self, schema: dict[str, Any]) -> dict[str, Any]:
@@ -196,18 +196,29 @@ class Spec:
 
     def _walk_unknown(self, value: Any, schema: dict[str, Any], path: str, found: list[str]) -> None:
         if isinstance(value, dict):
-            props = self._declared(schema)
+            props = self._known(schema)
             if not props:
                 return
             for key, sub in value.items():
-                if key not in props:
+                known = props.get(key)
+                if known is None:
                     found.append(f"{path}.{key}")
-                else:
-                    self._walk_unknown(sub, self._resolve(props[key]), f"{path}.{key}", found)
+                elif isinstance(sub, dict | list):  # a scalar has no fields to be unknown
+                    self._walk_unknown(sub, known, f"{path}.{key}", found)
         elif isinstance(value, list) and "items" in schema:
             item_schema = self._resolve(schema["items"])
             for i, sub in enumerate(value):
-                self._walk_unknown(sub, item_schema, f"{path}[{i}]", found)
+                if isinstance(sub, dict | list):
+                    self._walk_unknown(sub, item_schema, f"{path}[{i}]", found)
+
+    def _known(self, schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """:meth:`_declared` with each property's schema resolved, once per schema (the document does not change;
+        a list of 100 000 items asks for the same few schemas a million times)."""
+        entry = self._known_cache.get(id(schema))
+        if entry is None:  # the schema is kept with its entry, so its id cannot be reused while cached
+            entry = (schema, {name: self._resolve(sub) for name, sub in self._declared(schema).items()})
+            self._known_cache[id(schema)] = entry
+        return entry[1]
 
     def from_xml(self, root: Any, schema_name: str) -> tuple[Any, list[str], list[str]]:
         """An XML answer read by the document's XML mapping (OpenAPI ``xml`` objects): (the instance, to validate
@@ -273,23 +284,94 @@ class Spec:
             return text == "true"
         return text
 
-    def schemathesis_schema(self, base_url: str | None = None) -> Any:
-        """The document as a schemathesis schema, built once per base URL (imported lazily: the plugin loads
-        in every pytest run)."""
-        if base_url not in self._st_schemas:
-            import schemathesis
+    def response_problems(self, method: str, path: str, response: Any) -> list[Message]:
+        """What makes a real response differ from the operation's documented responses: a server error, a status
+        the operation does not document (no such code, ``2XX`` range or ``default``), a media type its content does
+        not declare, a required response header missing or not valid by its schema. ``path`` is the operation's
+        template (parameter names may differ from the document's); ``response`` an httpx response. The body is
+        judged by the checks against the component schemas (:meth:`problems`)."""
+        where = {"operation": f"{method.upper()} {path}", "status": response.status_code}
+        found: list[Message] = []
+        if response.status_code >= 500:
+            found.append(Message("spec.resp.server_error", where))
+        pointer = self._operation_pointer(method, path)
+        if pointer is None:
+            return [*found, Message("spec.resp.no_operation", where)]
+        responses = self._resolve(pointer + "/responses")
+        code = str(response.status_code)
+        key = next((k for k in (code, f"{code[0]}XX", f"{code[0]}xx", "default") if k in responses), None)
+        if key is None:
+            return [*found, Message("spec.resp.status", {**where, "documented": sorted(map(str, responses))})]
+        documented, at = self._resolve_at(f"{pointer}/responses/{_escape(key)}")
+        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        declared = list(documented.get("content") or {})
+        if declared and response.content and not any(_media_matches(media, d) for d in declared):
+            found.append(Message("spec.resp.content_type", {**where, "got": media or "-", "documented": declared}))
+        for name, header in (documented.get("headers") or {}).items():
+            header, header_at = self._resolve_at(f"{at}/headers/{_escape(name)}")
+            value = response.headers.get(name)
+            if value is None:
+                if header.get("required") is True:
+                    found.append(Message("spec.resp.header_missing", {**where, "header": name}))
+            elif "schema" in header:
+                errors = list(self.validator(f"{header_at}/schema").iter_errors(_header_value(value, header)))
+                if errors:
+                    found.append(Message("spec.resp.header_invalid", {**where, "header": name,
+                                                                      "problem": errors[0].message}))
+        return found
 
-            schema = schemathesis.openapi.from_dict(copy.deepcopy(self.document), config=schemathesis.Config())
-            if base_url:
-                schema.config.update(base_url=base_url)
-            self._st_schemas[base_url] = schema
-        return self._st_schemas[base_url]
+    def _operation_pointer(self, method: str, path: str) -> str | None:
+        for declared, item in (self.document.get("paths") or {}).items():
+            if _template(declared) == _template(path) and isinstance(item, dict) and method.lower() in item:
+                return f"/paths/{_escape(declared)}/{method.lower()}"
+        return None
 
+    def _resolve_at(self, pointer: str) -> tuple[dict[str, Any], str]:
+        """The node at ``pointer`` with its ``$ref`` chain followed, and the pointer of where it ended."""
+        node = self._resolve(pointer)
+        raw: Any = self._at(pointer)
+        while isinstance(raw, dict) and "$ref" in raw:
+            pointer = raw["$ref"].lstrip("#")
+            raw = self._at(pointer)
+        return node, pointer
+
+    def _at(self, pointer: str) -> Any:
+        target: Any = self.document
+        for part in pointer.lstrip("/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        return target
 
 def etree_namespace(element: Any) -> str | None:
     from lxml import etree
 
     return etree.QName(element.tag).namespace
+
+
+def _escape(name: str) -> str:
+    """A name as one JSON-pointer segment (``/api/x`` -> ``~1api~1x``)."""
+    return name.replace("~", "~0").replace("/", "~1")
+
+
+def _media_matches(media: str, declared: str) -> bool:
+    """``application/json`` matches ``application/json``, ``application/*`` and ``*/*`` (parameters ignored)."""
+    declared = declared.split(";")[0].strip().lower()
+    if declared in (media, "*/*"):
+        return True
+    return declared.endswith("/*") and media.split("/")[0] == declared[:-2]
+
+
+def _header_value(value: str, header: dict[str, Any]) -> Any:
+    """A header's text as the value its schema describes (headers are text on the wire)."""
+    kind = (header.get("schema") or {}).get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    with contextlib.suppress(ValueError):
+        if "integer" in kinds and re.fullmatch(r"-?[0-9]+", value.strip()):
+            return int(value)
+        if "number" in kinds:
+            return float(value)
+    if "boolean" in kinds and value.strip() in ("true", "false"):
+        return value.strip() == "true"
+    return value
 
 
 def _template(path: str) -> str:
@@ -321,7 +403,7 @@ def load_spec(path: str | Path | None = None, profile: Any = None) -> Spec:
                               "check the path and permissions") from exc
         source = str(p)
     try:
-        document = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+        document = json.loads(text) if text.lstrip().startswith("{") else yamlfile.load(text)
     except (ValueError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot parse OpenAPI document {source}: {exc}".splitlines()[0],
                           "give the YAML or JSON file as downloaded") from exc

@@ -142,3 +142,49 @@ def test_the_compiled_fast_path_gives_the_same_verdicts_and_messages(api):
     for case in cases:
         assert [p.text for p in spec.problems(case, schema)] == [p.text for p in fallback.problems(case, schema)]
     assert spec.problems(good, schema) == []
+
+
+RESPONSES_DOC = {
+    "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+    "paths": {"/a/{id}": {"get": {"responses": {
+        "200": {"$ref": "#/components/responses/Ok"},
+        "4XX": {"description": "client errors", "content": {"application/*": {"schema": {"type": "object"}}}},
+    }}}, "/b": {"get": {"responses": {"default": {"description": "anything"}}}}},
+    "components": {"responses": {"Ok": {"description": "ok", "content": {"application/json": {}},
+                                        "headers": {"X-Antall": {"required": True, "schema": {"type": "integer",
+                                                                                             "minimum": 0}},
+                                                    "X-Valgfri": {"schema": {"type": "integer"}}}}}},
+}
+
+
+def _response(status, content_type="application/json", body=b"{}", **headers):
+    import httpx
+
+    return httpx.Response(status, headers={"content-type": content_type, **headers}, content=body)
+
+
+@pytest.mark.parametrize("path, response, ids", [
+    ("/a/{other}", _response(200, **{"X-Antall": "3"}), []),  # the document's parameter name differs: same operation
+    ("/a/{id}", _response(200, "application/json; charset=utf-8", **{"X-Antall": "0", "X-Valgfri": "1"}), []),
+    ("/a/{id}", _response(200), ["spec.resp.header_missing"]),
+    ("/a/{id}", _response(200, **{"X-Antall": "-1"}), ["spec.resp.header_invalid"]),
+    ("/a/{id}", _response(200, **{"X-Antall": "1", "X-Valgfri": "x"}), ["spec.resp.header_invalid"]),
+    ("/a/{id}", _response(200, "text/plain", **{"X-Antall": "1"}), ["spec.resp.content_type"]),
+    ("/a/{id}", _response(404, "application/problem+json"), []),  # 4XX range, application/* declared
+    ("/a/{id}", _response(404, "text/html"), ["spec.resp.content_type"]),
+    ("/a/{id}", _response(302), ["spec.resp.status"]),
+    ("/a/{id}", _response(503), ["spec.resp.server_error", "spec.resp.status"]),
+    ("/b", _response(500, "text/plain"), ["spec.resp.server_error"]),  # default documents it, without content
+    ("/c", _response(200), ["spec.resp.no_operation"]),
+])
+def test_response_problems_follow_the_documented_responses(tmp_path, path, response, ids):
+    """Status (code, range, default), declared media types (with wildcards), required and typed headers; a
+    response that follows the document has no problem."""
+    path_file = tmp_path / "doc.json"
+    path_file.write_text(json.dumps(RESPONSES_DOC))
+    spec = load_spec(path_file)
+    found = spec.response_problems("GET", path, response)
+    assert [m.id for m in found] == ids
+    for message in found:  # every text in both languages, naming the operation
+        assert "GET" in message.render("nb") and "GET" in message.render("en")
+        assert message.render("nb") != message.render("en")

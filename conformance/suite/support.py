@@ -1,8 +1,7 @@
-"""Helpers the checks share: error-body judgement, sampling, schemathesis response validation."""
+"""Helpers the checks share: error-body judgement, error codes, sampling."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,12 +13,9 @@ from conformance.errorcodes import KODE_PATTERN
 from conformance.messages import Message
 from conformance.outcomes import expect
 
+
 # The body's schema is judged item by item by the checks themselves, so that documented variations (a date
 # in the basic form, a local time) can be told from violations.
-SCHEMATHESIS_CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
-                       "response_headers_conformance")
-
-
 def error_body_problems(response: httpx.Response, xml: bool = False) -> list[Message]:
     """Problems with an error body's shape ``{kode, melding, korrelasjonsid}`` (JSON), or with ``xml`` the ``feil``
     element in its namespace (feil.xsd); empty when right."""
@@ -103,27 +99,3 @@ def sample(items: Sequence[Any], limit: int) -> list[Any]:
         return list(items)
     step = (len(items) - 1) / (limit - 1) if limit > 1 else 0
     return [items[round(i * step)] for i in range(limit)]
-
-
-def schemathesis_problems(spec: Any, base_url: str, path: str, response: httpx.Response,
-                          path_parameters: dict[str, str] | None = None) -> list[str]:
-    """Run schemathesis' response checks (status, content type, headers, body) on a real response."""
-    import schemathesis.checks as st_checks
-    from schemathesis.errors import FailureGroup
-
-    schema = spec.schemathesis_schema(base_url)
-    try:
-        operation = schema[path]["GET"]
-    except KeyError:
-        return [f"the OpenAPI document has no GET {path}"]
-    case = operation.Case(path_parameters=path_parameters or {}, query=dict(response.request.url.params) or None)
-    try:
-        case.validate_response(response, checks=[getattr(st_checks, n) for n in SCHEMATHESIS_CHECKS])
-    except FailureGroup as group:
-        out = []
-        for failure in group.exceptions:
-            title = getattr(failure, "title", type(failure).__name__)
-            detail = next((ln.strip() for ln in str(getattr(failure, "message", "")).splitlines() if ln.strip()), "")
-            out.append(re.sub(r"\s+", " ", f"{title}: {detail}"))
-        return out
-    return []
