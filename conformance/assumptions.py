@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import yaml
-
+from conformance import yamlfile
 from conformance.errors import ConfigError
 
 SCOPES = ("checks", "mock")  # who relies on it: the checks judging a target, or the mock serving a client
@@ -77,7 +76,7 @@ class Register:
 
 
 def parse_register(text: str, name: str) -> Register:
-    data = yaml.safe_load(text) or {}
+    data = yamlfile.load(text) or {}
     out = []
     for entry in data.get("assumptions", []):
         values = {str(k): (str(v["nb"]), str(v["en"])) for k, v in entry["values"].items()}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any
 
-import yaml
+from conformance import yamlfile
 
 SEVERITIES = ("required", "recommended", "informational")
 TARGETS = ("mock", "test", "systemuser")  # systemuser: client-check of a systembruker client
@@ -99,7 +99,7 @@ def _source(entry: Any, sources: dict[str, Source], where: str) -> Source:
 
 def parse_catalogue(text: str, name: str) -> Catalogue:
     """A catalogue from its YAML text; every entry is validated (severity, targets, source)."""
-    data = yaml.safe_load(text)
+    data = yamlfile.load(text)
     sources = {}
     for key, s in (data.get("sources") or {}).items():
         if not isinstance(s, dict) or not str(s.get("url", "")).startswith("https://"):

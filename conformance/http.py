@@ -20,6 +20,7 @@ returned to the caller to judge. After the last attempt a transport error become
 from __future__ import annotations
 
 import email.utils
+import functools
 import math
 import ssl
 import threading
@@ -215,9 +216,13 @@ class DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def tls_context(verify: bool | str) -> bool | ssl.SSLContext:
-    """httpx's ``verify``: True (system CAs), False (no check) or a CA file's path, as a context for that file."""
-    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+@functools.cache
+def tls_context(verify: bool | str) -> ssl.SSLContext:
+    """httpx's ``verify`` (True: the system's CAs, False: no check, or a CA file's path) as one context per value,
+    shared by every client of the process: loading the CA bundle costs ~30 ms, and a run opens a dozen clients."""
+    if isinstance(verify, str):
+        return ssl.create_default_context(cafile=verify)
+    return httpx.create_ssl_context(verify=verify)
 
 
 def bounded_client(*, timeout: float = 30.0, verify: bool | str = True) -> httpx.Client:

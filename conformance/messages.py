@@ -21,7 +21,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
+from conformance import yamlfile
 
 LANGS = ("nb", "en")
 #: Message files, as (package, resource). The profiles add theirs through :func:`register`.
@@ -48,7 +48,7 @@ def _profile_files() -> list[tuple[str, str]]:
 def _texts() -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for package, resource in [*_FILES, *_profile_files()]:
-        data = yaml.safe_load(files(package).joinpath(resource).read_text(encoding="utf-8")) or {}
+        data = yamlfile.load(files(package).joinpath(resource).read_text(encoding="utf-8")) or {}
         for key, texts in data.items():
             if key in out:
                 raise ValueError(f"message id {key} is defined twice ({package}/{resource})")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from conformance import yamlfile
 from conformance.errors import ConfigError
 from conformance.results import RequirementResult
 
@@ -37,7 +38,7 @@ class Waiver:
 
 def load_waivers(path: Path, known_ids: set[str]) -> list[Waiver]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlfile.load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError as exc:
         raise ConfigError(f"waiver file not found: {path}", "check the path given to --waivers") from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

@@ -9,6 +9,7 @@ consent travels inside the Maskinporten token.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,10 +34,19 @@ class ConsentTokenError(Exception):
 class AltinnConsentTokens:
     """Signs and verifies consent tokens with the mock's "Altinn" key (not Maskinporten's)."""
 
-    key: rsa.RSAPrivateKey = field(default_factory=new_rsa_key)
     lifetime: int = 30
     expired_first: bool = False  # a client-check scenario: the first token of each consent is already expired
     issued: Counter[str] = field(default_factory=Counter)  # consent id -> tokens handed out
+    _key: rsa.RSAPrivateKey | None = field(default=None, repr=False)
+    _key_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def key(self) -> rsa.RSAPrivateKey:
+        """Altinn's signing key, made on first use: a run whose APIs take no Altinn 2 consent never pays for it."""
+        with self._key_lock:
+            if self._key is None:
+                self._key = new_rsa_key()
+            return self._key
 
     def issue(self, consent: Consent, issuer: str, now: float | None = None) -> str:
         iat = int(now if now is not None else time.time())

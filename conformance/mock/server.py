@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
@@ -69,6 +70,42 @@ def _config(app: Any, idle_timeout: float = IDLE_TIMEOUT, **kwargs: Any) -> uvic
                           http=_IdleBoundedProtocol, timeout_keep_alive=idle_timeout, **kwargs)
 
 
+class _PromptServer(uvicorn.Server):
+    """uvicorn's server that stops as soon as it is told to. uvicorn looks at ``should_exit`` every 0.1 s and its
+    shutdown sleeps 0.1 s and polls open connections every 0.1 s: 0.2 s or more of idle waiting at the end of every
+    run. Here a thread-safe wake-up ends the tick loop at once and shutdown polls every few milliseconds (bounded
+    by the graceful-shutdown timeout, after which the remaining tasks are cancelled)."""
+
+    async def main_loop(self) -> None:
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        counter = 0
+        while not await self.on_tick(counter):  # on_tick also refreshes the Date header every tenth tick
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+
+    def stop(self) -> None:
+        """Ask the server (running in another thread) to stop now."""
+        self.should_exit = True
+        loop = getattr(self, "_loop", None)
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop already ended
+                loop.call_soon_threadsafe(self._wake.set)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()  # an idle keep-alive connection closes now, a busy one after its response
+        deadline = time.monotonic() + (self.config.timeout_graceful_shutdown or 5.0)
+        while (self.server_state.connections or self.server_state.tasks) and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        for task in self.server_state.tasks:
+            task.cancel()
+        for server in self.servers:
+            await server.wait_closed()
+
+
 @contextlib.contextmanager
 def serve(state: MockState, host: str = "127.0.0.1", port: int = 0, *, ssl_certfile: str | None = None,
           ssl_keyfile: str | None = None, startup_timeout: float = 10.0, app: Any = None,
@@ -79,7 +116,7 @@ def serve(state: MockState, host: str = "127.0.0.1", port: int = 0, *, ssl_certf
     scheme = "https" if ssl_certfile else "http"
     state.set_origin(f"{scheme}://{host}:{sock.getsockname()[1]}")
     config = _config(app or create_app(state), idle_timeout, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
-    server = uvicorn.Server(config)
+    server = _PromptServer(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="sbs-mock")
     thread.start()
     deadline = time.monotonic() + startup_timeout
@@ -91,7 +128,7 @@ def serve(state: MockState, host: str = "127.0.0.1", port: int = 0, *, ssl_certf
     try:
         yield RunningMock(state, state.origin)
     finally:
-        server.should_exit = True
+        server.stop()
         thread.join(5)
         sock.close()
 
