@@ -16,6 +16,7 @@ a hundred thousand items does not grow the process.
 
 from __future__ import annotations
 
+import bisect
 import re
 import shutil
 import tempfile
@@ -51,7 +52,7 @@ class Redactor:
 
     def __init__(self) -> None:
         self._secrets: dict[str, str] = {}
-        self._ordered: list[tuple[str, str]] = []
+        self._ordered: tuple[list[tuple[str, str]], list[int]] = ([], [])
         self._lock = threading.Lock()
 
     def register(self, value: str | bytes | None, label: str = "secret") -> None:
@@ -66,7 +67,10 @@ class Redactor:
         with self._lock:
             for variant in variants:
                 self._secrets[variant] = label
-            self._ordered = sorted(self._secrets.items(), key=lambda kv: -len(kv[0]))
+            ordered = sorted(self._secrets.items(), key=lambda kv: -len(kv[0]))
+            # Longest first (a secret containing another is replaced whole); with the lengths (negated, so they
+            # ascend for bisect) a text skips at once every secret longer than itself: most texts are short.
+            self._ordered = (ordered, [-len(secret) for secret, _ in ordered])
 
     @property
     def secrets(self) -> list[str]:
@@ -79,8 +83,9 @@ class Redactor:
             return dict(self._secrets)
 
     def text(self, value: str) -> str:
-        items = self._ordered  # replaced as a whole on register: safe to read without the lock
-        for secret, label in items:
+        items, lengths = self._ordered  # replaced as a whole on register: safe to read without the lock
+        for i in range(bisect.bisect_left(lengths, -len(value)), len(items)):
+            secret, label = items[i]
             if secret in value:
                 value = value.replace(secret, f"[REDACTED:{label}]")
         if "-----BEGIN" in value:

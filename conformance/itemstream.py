@@ -19,6 +19,7 @@ from typing import IO, Any, overload
 import orjson
 
 MAX_ITEM_CHARS = 4 * 1024 * 1024  # one item of a list larger than this is refused (or it is malformed)
+PENDING_BYTES = 256 * 1024  # items gathered before they are written to the spool
 _WHITESPACE = " \t\r\n"
 _KINDS = {"{": "object", '"': "string", "t": "true/false", "f": "true/false", "n": "null"}
 
@@ -47,7 +48,9 @@ class JsonArraySpool(Sequence[Any]):
         self._buffer = ""
         self._state = "start"  # start -> items -> after -> ... -> done
         self._offsets = array("q")
-        self._end = 0
+        self._end = 0  # where the next item starts
+        self._pending = bytearray()  # items not yet in the file (written in blocks: a seek per item flushes)
+        self._written = 0  # bytes in the file
         self._file.seek(0)
         self._file.truncate()
 
@@ -110,11 +113,20 @@ class JsonArraySpool(Sequence[Any]):
         line = orjson.dumps(item) + b"\n"
         with self._lock:
             self._offsets.append(self._end)
-            self._file.seek(self._end)
-            self._file.write(line)
+            self._pending += line
             self._end += len(line)
+            if len(self._pending) >= PENDING_BYTES:
+                self._flush()
         if self.on_item is not None:
             self.on_item(item)
+
+    def _flush(self) -> None:
+        """Write the pending items (the lock held): before any read, and each time a block has gathered."""
+        if self._pending:
+            self._file.seek(self._written)
+            self._file.write(self._pending)
+            self._written += len(self._pending)
+            self._pending.clear()
 
     # -- reading back -------------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -131,6 +143,7 @@ class JsonArraySpool(Sequence[Any]):
             return [self[i] for i in range(*index.indices(len(self)))]
         start = self._offsets[index]  # IndexError for an index out of range, as a list
         with self._lock:
+            self._flush()
             self._file.seek(start)
             line = self._file.readline()
         return orjson.loads(line)
@@ -139,6 +152,7 @@ class JsonArraySpool(Sequence[Any]):
         offset, rest = 0, b""
         while offset < self._end:
             with self._lock:
+                self._flush()
                 self._file.seek(offset)
                 chunk = self._file.read(min(1 << 20, self._end - offset))
             offset += len(chunk)

@@ -25,9 +25,12 @@ from conformance.identifiers import fnr_ok, kontonr_ok
 #: Keys every Skatteetaten API uses for personal data; a profile adds its own (``Profile.personal_keys``).
 KEY_KINDS = {"skyldner": "fnr", "kontonummer": "konto", "kidnummer": "kid", "personidentifikator": "fnr",
              "foedselsnummer": "fnr"}
-DIGIT_RUN = re.compile(r"[0-9]+")
 MIN_LEARNED = 6  # shorter learned values (short KIDs) are replaced by key only, never in free text
 MIN_SCANNED = 9  # values the leak scan searches for
+#: A maximal run of digits long enough to be personal (nothing shorter is ever replaced or scanned for): amounts,
+#: dates and sequence numbers in a long list never reach the per-run callback.
+DIGIT_RUN = re.compile(rf"[0-9]{{{MIN_LEARNED},}}")
+_SCANNED_RUN = re.compile(rf"[0-9]{{{MIN_SCANNED},}}")
 
 
 class Pseudonymiser:
@@ -131,4 +134,4 @@ def _standalone(m: re.Match[str]) -> bool:
 
 def digit_runs(text: str) -> set[str]:
     """The maximal digit runs of a text of at least :data:`MIN_SCANNED` digits (for the leak scan)."""
-    return {m.group(0) for m in DIGIT_RUN.finditer(text) if len(m.group(0)) >= MIN_SCANNED}
+    return {m.group(0) for m in _SCANNED_RUN.finditer(text)}

@@ -63,6 +63,7 @@ class EventListSetup:
     past_end_assumption: str
     page_sizes: tuple[int, ...] = (1, 7, 1000)
     max_pages: int = 500  # per page size; beyond that the pages read are compared with the large read's start
+    max_pages_of_one: int = 100  # antall=1 costs a call per event: its first 100 pages show the cursor rule as well
     large: int = 10_000  # the "one large read" page size
     schema: str = "Hendelser"
     event_schema: str = "Hendelse"
