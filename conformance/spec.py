@@ -69,6 +69,7 @@ class Spec:
     source: str
     _validators: dict[str, jsonschema.protocols.Validator] = field(default_factory=dict, repr=False)
     _compiled: dict[str, Any] = field(default_factory=dict, repr=False)  # pointer -> jsonschema_rs validator
+    _closed_cache: dict[str, Any] = field(default_factory=dict, repr=False)  # pointer -> closed validator
     _known_cache: dict[int, tuple[dict[str, Any], dict[str, dict[str, Any]]]] = field(default_factory=dict,
                                                                                       repr=False)
 
@@ -172,9 +173,51 @@ class Spec:
 
     def unknown_fields(self, instance: Any, schema_name: str) -> list[str]:
         """JSON paths of properties the document does not declare (allowed, but worth a warning)."""
+        pointer = self.component(schema_name)
+        closed = self._closed(pointer)
+        if closed is not None and closed.is_valid(instance):  # valid with every object closed: nothing unknown
+            return []
         found: list[str] = []
-        self._walk_unknown(instance, self._resolve(self.component(schema_name)), "$", found)
+        self._walk_unknown(instance, self._resolve(pointer), "$", found)
         return found
+
+    def _closed(self, pointer: str) -> Any:
+        """A compiled validator (jsonschema-rs) of the schema at ``pointer`` in which every object schema refuses
+        a property it does not declare, or None: no wheel, or a document where "valid when closed" would not
+        mean exactly what the walk of :meth:`unknown_fields` finds (pattern or additional properties, a property
+        declared differently in two branches). An instance it
+        accepts has no unknown field; any other is walked, so the answer is the same with or without the wheel."""
+        if pointer not in self._closed_cache:
+            self._closed_cache[pointer] = None
+            try:
+                import jsonschema_rs
+            except ImportError:
+                return None
+            draft2020 = self.openapi_version.startswith("3.1")
+            contents = copy.deepcopy(self._registry.get_or_retrieve(SPEC_URN).value.contents)
+            if not self._closable(self.document, draft2020):
+                return None
+            _close(contents, draft2020, contents)
+            cls = jsonschema_rs.Draft202012Validator if draft2020 else jsonschema_rs.Draft4Validator
+            with contextlib.suppress(ValueError, TypeError, jsonschema_rs.ValidationError):
+                self._closed_cache[pointer] = cls({**contents, "$ref": f"#{pointer}"}, validate_formats=True)
+        return self._closed_cache[pointer]
+
+    def _closable(self, node: Any, draft2020: bool) -> bool:
+        if isinstance(node, list):
+            return all(self._closable(v, draft2020) for v in node)
+        if not isinstance(node, dict):
+            return True
+        if "patternProperties" in node or node.get("additionalProperties", False) is not False:
+            return False
+        branches = [b for key in ("allOf", "anyOf", "oneOf") for b in node.get(key, [])]
+        if branches:
+            seen: dict[str, Any] = {}
+            for branch in branches:
+                for name, sub in self._declared(self._resolve(branch)).items():
+                    if seen.setdefault(name, self._resolve(sub)) != self._resolve(sub):
+                        return False
+        return all(self._closable(v, draft2020) for v in node.values())
 
     def _resolve(self, pointer_or_schema: Any) -> dict[str, Any]:
         node: Any = pointer_or_schema
@@ -345,6 +388,46 @@ def etree_namespace(element: Any) -> str | None:
     from lxml import etree
 
     return etree.QName(element.tag).namespace
+
+
+def _close(node: Any, draft2020: bool, root: Any, closing: bool = True) -> None:
+    """Close every object schema in place, so that a property nothing declares is refused: 2020-12
+    ``unevaluatedProperties: false`` (what the object's branches evaluate counts), Draft 4 the branches' property
+    names added to the object's own and ``additionalProperties: false``. The inline branches of an object with
+    its own properties, and those of ``allOf``, are parts of that object (mixins) and are not closed themselves."""
+    if isinstance(node, list):
+        for value in node:
+            _close(value, draft2020, root)
+        return
+    if not isinstance(node, dict):
+        return
+    mixin = isinstance(node.get("properties"), dict)
+    for key, value in node.items():
+        if key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
+            for branch in value:
+                _close(branch, draft2020, root, closing=not (mixin or key == "allOf"))
+        else:
+            _close(value, draft2020, root)
+    parts = [_local(root, b) for key in (("allOf", "anyOf", "oneOf") if mixin else ("allOf",))
+             for b in node.get(key, [])]
+    declared = [name for part in parts if isinstance(part, dict) for name in part.get("properties") or {}]
+    if not closing or not (mixin or declared) or "additionalProperties" in node:
+        return
+    if draft2020:
+        node["unevaluatedProperties"] = False
+    else:
+        node["properties"] = {**{name: {} for name in declared}, **(node.get("properties") or {})}
+        node["additionalProperties"] = False
+
+
+def _local(root: Any, node: Any) -> Any:
+    """``node`` with a local ``$ref`` chain followed in ``root``."""
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target = root
+        for part in node["$ref"][2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
 
 
 def _escape(name: str) -> str:

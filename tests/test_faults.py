@@ -18,7 +18,7 @@ CASES = [(p.name, fault) for p in profiles() for fault in faults_of(p)]
 # Faults whose breakage necessarily shows in another requirement too, and why.
 ALSO_FAILS = {
     ("trekkpaalegg", "inclusive-fra"): {"TP-PAGE-02"},  # the loop cannot advance when the bound is inclusive
-    ("trekkpaalegg", "list-text-plain"): {"TP-LIST-02"},  # the documented responses' content type (Spec.response_problems) sees it too
+    ("trekkpaalegg", "list-text-plain"): {"TP-LIST-02"},  # Spec.response_problems: an undocumented media type
     ("trekkpaalegg", "plain-text-errors"): {"TP-PAGE-04", "TP-VER-03", "TP-VER-04"},  # they require an error body
     ("trukketkildeskattpaaloenn", "plain-text-errors"): {"TKS-NODATA-01", "TKS-VAL-01", "TKS-RP-01"},  # the same
     ("trukketkildeskattpaaloenn", "wrong-error-codes"): {"TKS-NODATA-01"},  # it judges the -007/-009 codes too

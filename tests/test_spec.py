@@ -188,3 +188,39 @@ def test_response_problems_follow_the_documented_responses(tmp_path, path, respo
     for message in found:  # every text in both languages, naming the operation
         assert "GET" in message.render("nb") and "GET" in message.render("en")
         assert message.render("nb") != message.render("en")
+
+
+@pytest.mark.parametrize("openapi", ["3.1", "3.0"])
+def test_unknown_fields_are_the_same_with_the_closed_fast_path_and_without(openapi, tmp_path):
+    """jsonschema-rs with every object closed answers "nothing unknown" for a conforming item; anything else is
+    walked: the same paths with or without the wheel, for items with and without unknown fields."""
+    document = yaml.safe_load(load_spec().text)
+    if openapi == "3.0":
+        document["openapi"] = "3.0.3"
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(document))
+    spec, walk_only = load_spec(path), load_spec(path)
+    pointer = spec.component("Trekkpaalegg")
+    assert spec._closed(pointer) is not None  # the wheel is installed here and the document can be closed
+    assert all(spec._closed(pointer).is_valid(i) for i in all_examples())  # conforming items: answered fast
+    walk_only._closed_cache[pointer] = None  # as without the wheel
+    cases = [*all_examples()[:6], *(_add_unknown_everywhere(i) for i in all_examples()[:6])]
+    broken = copy.deepcopy(all_examples()[0])
+    broken["trekkversjon"] = "1"  # invalid, nothing unknown: walked, and still nothing unknown
+    cases.append(broken)
+    for case in cases:
+        assert spec.unknown_fields(case, "Trekkpaalegg") == walk_only.unknown_fields(case, "Trekkpaalegg")
+    assert spec.unknown_fields(all_examples()[0], "Trekkpaalegg") == []
+    assert spec.unknown_fields(cases[6], "Trekkpaalegg")
+
+
+def test_a_document_the_closed_fast_path_cannot_mirror_is_walked(tmp_path):
+    """Pattern properties (the walk does not know them) keep the fast path off: same answer as the walk."""
+    document = yaml.safe_load(load_spec().text)
+    document["components"]["schemas"]["Trekkpaalegg"]["patternProperties"] = {"^x-": {}}
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(document))
+    spec = load_spec(path)
+    assert spec._closed(spec.component("Trekkpaalegg")) is None
+    item = {**all_examples()[0], "x-extra": 1}
+    assert spec.unknown_fields(item, "Trekkpaalegg") == ["$.x-extra"]
