@@ -3,7 +3,7 @@
     python bench/run_bench.py [--rounds N] [--full]
 
 1. the default run with the PDF against Schemathesis ``st run`` (defaults) on the same mock, wall time, and the
-   run's CPU;
+   run's CPU (the PDF worker's included), with the CPU of the same run without the PDF beside it;
 2. schema validation as the checks do it, in items/s, against the ceiling ``orjson.loads`` + ``jsonschema_rs`` on
    the same bytes, for the bundled document (OpenAPI 3.1) and the same document as 3.0 (as an official ``--spec``
    file may be);
@@ -198,7 +198,8 @@ def main() -> int:
         tmp = Path(name)
         # 1
         st = st_run(tmp)
-        sides: dict[str, Callable[[], tuple[float, float]]] = {"ours": lambda: run_cli(tmp)}
+        sides: dict[str, Callable[[], tuple[float, float]]] = {"ours": lambda: run_cli(tmp),
+                                                                "no-pdf": lambda: run_cli(tmp, "--no-pdf")}
         if st is not None:
             sides["st"] = st
         try:
@@ -213,6 +214,8 @@ def main() -> int:
         else:
             row("1. default run / st run", "st not installed", "<= 0.5", None)
         row("1. default run (PDF), CPU", f"{ours_cpu:.2f} s", "<= 1.6 s", ours_cpu <= 1.6)
+        row("1. the same without the PDF (--no-pdf), CPU", f"{got['no-pdf'][1]:.2f} s, {got['no-pdf'][0]:.2f} s wall",
+            "reported", None)
         # 2
         import orjson
 

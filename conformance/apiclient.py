@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 
-from conformance.codecs import json_loads
 from conformance.evidence import Evidence
 from conformance.http import (
     CORRELATION_HEADER,
@@ -136,7 +135,7 @@ def body_of(response: httpx.Response | WireResponse, kind: type, wrong_kind: str
     if response.status_code != 200:
         raise ApiError(response)
     try:
-        body = json_loads(response.content)
+        body = response.json()
     except ValueError as exc:
         raise UnexpectedBody(Message("api.not_json", {"content_type": response.headers.get("content-type")})
                              ) from exc

@@ -9,11 +9,9 @@ XML is parsed with lxml without entities, DTDs or network access (a server's ans
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
-import orjson
 from lxml import etree
 
 #: keyed(key, value) -> replacement for a scalar under ``key``, or None to treat it as free text
@@ -37,21 +35,6 @@ class Codec(Protocol):
     def leaves(self, tree: Any) -> Iterator[tuple[str, str]]: ...
 
     def rewrite(self, tree: Any, keyed: Keyed, free: Free) -> Any: ...
-
-
-_LONG_NUMBER = re.compile(rb"[0-9]{19,}")  # may be an integer beyond 64 bits, which orjson turns into a float
-
-
-def json_loads(data: bytes) -> Any:
-    """A complete JSON body as Python values, exactly as the standard library reads it: by orjson (a third of the
-    time on a page of a list) unless the body has a number orjson would read differently (an integer beyond 64
-    bits) or refuses (NaN, lone surrogates). ``ValueError`` when it is no JSON."""
-    if not _LONG_NUMBER.search(data):
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(data)
 
 
 class JsonCodec:

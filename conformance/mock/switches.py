@@ -13,6 +13,7 @@ class Switches:
 
     KIND = "switch"
     enabled: set[str] = field(default_factory=set)
+    _known: frozenset[str] | None = field(default=None, repr=False, compare=False)  # the names, once looked up
 
     @classmethod
     def known(cls) -> Mapping[str, Any]:
@@ -28,5 +29,8 @@ class Switches:
         return cls(names)
 
     def on(self, name: str) -> bool:
-        assert name in self.known(), name  # a typo here would silently disable a switch
+        known = self._known
+        if known is None:  # looked up once: the mock asks for every item it serves (known() merges every profile's)
+            known = self._known = frozenset(self.known())
+        assert name in known, name  # a typo here would silently disable a switch
         return name in self.enabled
