@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.errors import ConfigError
 from conformance.maskinporten.certs import (
@@ -24,6 +24,9 @@ from conformance.maskinporten.grant import SigningCredential
 from conformance.profiles import Profile, select
 from conformance.settings import Settings
 from conformance.spec import Spec, load_spec
+
+if TYPE_CHECKING:
+    from conformance.report.pdfworker import PdfWorker
 
 
 @dataclass
@@ -42,7 +45,7 @@ class Prepared:
     baseline: Any = None  # RunResult of --baseline
     profiles: list[Profile] = field(default_factory=list)  # the APIs judged, in report order
     params: dict[str, dict[str, str]] = field(default_factory=dict)  # profile name -> its test-data inputs
-    pdf_worker: Any = None  # the PdfWorker importing WeasyPrint while the checks run (None: no PDF, or in-process)
+    pdf_worker: PdfWorker | None = None  # importing WeasyPrint while the checks run (None: no PDF, or in-process)
 
     @property
     def spec(self) -> Spec:

@@ -185,39 +185,48 @@ class Spec:
         """A compiled validator (jsonschema-rs) of the schema at ``pointer`` in which every object schema refuses
         a property it does not declare, or None: no wheel, or a document where "valid when closed" would not
         mean exactly what the walk of :meth:`unknown_fields` finds (pattern or additional properties, a property
-        declared differently in two branches). An instance it
-        accepts has no unknown field; any other is walked, so the answer is the same with or without the wheel."""
+        declared differently in two branches). An instance it accepts has no unknown field; any other is walked,
+        so the answer is the same with or without the wheel."""
         if pointer not in self._closed_cache:
             self._closed_cache[pointer] = None
             try:
                 import jsonschema_rs
             except ImportError:
                 return None
-            draft2020 = self.openapi_version.startswith("3.1")
-            contents = copy.deepcopy(self._registry.get_or_retrieve(SPEC_URN).value.contents)
-            if not self._closable(self.document, draft2020):
+            contents = self._closed_contents
+            if contents is None:
                 return None
-            _close(contents, draft2020, contents)
-            cls = jsonschema_rs.Draft202012Validator if draft2020 else jsonschema_rs.Draft4Validator
+            cls = (jsonschema_rs.Draft202012Validator if self.openapi_version.startswith("3.1")
+                   else jsonschema_rs.Draft4Validator)
             with contextlib.suppress(ValueError, TypeError, jsonschema_rs.ValidationError):
                 self._closed_cache[pointer] = cls({**contents, "$ref": f"#{pointer}"}, validate_formats=True)
         return self._closed_cache[pointer]
 
-    def _closable(self, node: Any, draft2020: bool) -> bool:
+    @cached_property
+    def _closed_contents(self) -> dict[str, Any] | None:
+        """The validated document with every object schema closed (:func:`_close`), once per document; None when
+        closing would not mirror the walk."""
+        draft2020 = self.openapi_version.startswith("3.1")
+        if not self._closable(self.document):
+            return None
+        contents = copy.deepcopy(self._registry.get_or_retrieve(SPEC_URN).value.contents)
+        _close(contents, draft2020, contents)
+        return contents
+
+    def _closable(self, node: Any) -> bool:
         if isinstance(node, list):
-            return all(self._closable(v, draft2020) for v in node)
+            return all(self._closable(v) for v in node)
         if not isinstance(node, dict):
             return True
         if "patternProperties" in node or node.get("additionalProperties", False) is not False:
             return False
-        branches = [b for key in ("allOf", "anyOf", "oneOf") for b in node.get(key, [])]
-        if branches:
-            seen: dict[str, Any] = {}
-            for branch in branches:
-                for name, sub in self._declared(self._resolve(branch)).items():
-                    if seen.setdefault(name, self._resolve(sub)) != self._resolve(sub):
-                        return False
-        return all(self._closable(v, draft2020) for v in node.values())
+        seen: dict[str, Any] = {}
+        for branch in (b for key in ("allOf", "anyOf", "oneOf") for b in node.get(key, [])):
+            for name, sub in self._declared(self._resolve(branch)).items():
+                resolved = self._resolve(sub)
+                if seen.setdefault(name, resolved) != resolved:  # declared differently in two branches
+                    return False
+        return all(self._closable(v) for v in node.values())
 
     def _resolve(self, pointer_or_schema: Any) -> dict[str, Any]:
         node: Any = pointer_or_schema
@@ -332,7 +341,8 @@ class Spec:
         the operation does not document (no such code, ``2XX`` range or ``default``), a media type its content does
         not declare, a required response header missing or not valid by its schema. ``path`` is the operation's
         template (parameter names may differ from the document's); ``response`` an httpx response. The body is
-        judged by the checks against the component schemas (:meth:`problems`)."""
+        judged by the checks against the component schemas (:meth:`problems`), item by item, so that documented
+        variations (a date in the basic form, a local time) can be told from violations."""
         where = {"operation": f"{method.upper()} {path}", "status": response.status_code}
         found: list[Message] = []
         if response.status_code >= 500:
@@ -371,18 +381,15 @@ class Spec:
 
     def _resolve_at(self, pointer: str) -> tuple[dict[str, Any], str]:
         """The node at ``pointer`` with its ``$ref`` chain followed, and the pointer of where it ended."""
-        node = self._resolve(pointer)
-        raw: Any = self._at(pointer)
-        while isinstance(raw, dict) and "$ref" in raw:
-            pointer = raw["$ref"].lstrip("#")
-            raw = self._at(pointer)
-        return node, pointer
+        node: Any = self._at(pointer)
+        while isinstance(node, dict) and "$ref" in node:
+            pointer = node["$ref"].lstrip("#")
+            node = self._at(pointer)
+        return (node if isinstance(node, dict) else {}), pointer
 
     def _at(self, pointer: str) -> Any:
-        target: Any = self.document
-        for part in pointer.lstrip("/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        return target
+        return _follow(self.document, pointer)
+
 
 def etree_namespace(element: Any) -> str | None:
     from lxml import etree
@@ -423,11 +430,16 @@ def _close(node: Any, draft2020: bool, root: Any, closing: bool = True) -> None:
 def _local(root: Any, node: Any) -> Any:
     """``node`` with a local ``$ref`` chain followed in ``root``."""
     while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-        target = root
-        for part in node["$ref"][2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
+        node = _follow(root, node["$ref"][1:])
     return node
+
+
+def _follow(root: Any, pointer: str) -> Any:
+    """The node at a JSON pointer (``/components/schemas/X``, segments escaped as ``~1`` and ``~0``)."""
+    target = root
+    for part in pointer.lstrip("/").split("/"):
+        target = target[part.replace("~1", "/").replace("~0", "~")]
+    return target
 
 
 def _escape(name: str) -> str:

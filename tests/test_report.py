@@ -116,6 +116,55 @@ def test_missing_weasyprint_still_writes_html_and_says_how(tmp_path, monkeypatch
     assert (tmp_path / "report.html").exists() and not (tmp_path / "report.pdf").exists()
 
 
+@pytest.mark.skipif(not NEED_PDF and not __import__("importlib").util.find_spec("weasyprint"),
+                    reason="WeasyPrint not installed (the [pdf] extra)")
+def test_the_pdf_worker_writes_the_same_pdf_as_the_run_itself(tmp_path):
+    """The worker (started before the checks) and the in-process fallback render the same pages and text."""
+    from pypdf import PdfReader
+
+    from conformance.report.pdfworker import PdfWorker
+
+    texts = []
+    for name, worker in (("here", None), ("worker", PdfWorker.start())):
+        evidence = recorded_evidence()
+        folder = tmp_path / name
+        report = write_run(result_for(evidence), folder, evidence.exchanges, redactor=evidence.redactor,
+                           pdf_worker=worker)
+        assert report.pdf == folder / "report.pdf", report.pdf_problem
+        assert report.leaks == [] and report.pdf_source is not None
+        texts.append([p.extract_text() for p in PdfReader(folder / "report.pdf").pages])
+    # times, run ids and the pseudonyms (salted per run) differ between the two runs
+    strip = re.compile(r"\d{4}-\d{2}-\d{2}T[0-9:+.]+|\b(?:fnr|konto|kid)-[0-9a-f]{10}\b|\b[0-9a-f]{8}\b")
+    assert [strip.sub("", t) for t in texts[0]] == [strip.sub("", t) for t in texts[1]]
+
+
+@pytest.mark.parametrize("script, says, hint", [
+    # a worker without WeasyPrint answers why, and the note says how to install it
+    ("import sys; sys.stdin.buffer.read(); print('{\"ok\": false, \"kind\": \"ImportError\", "
+     "\"text\": \"No module named weasyprint\", \"missing\": true}')", "ImportError: No module named weasyprint",
+     "sbs-conformance[pdf]"),
+    # a worker that dies: its last words, and the command that renders the folder again
+    ("import sys; sys.stdin.buffer.read(); sys.stderr.write('boom: out of memory'); sys.exit(3)",
+     "exit 3: boom: out of memory", "sbs-conformance report <folder>"),
+])
+def test_a_failing_pdf_worker_leaves_the_other_files_and_a_note(tmp_path, script, says, hint):
+    import subprocess
+    import sys
+
+    from conformance.report.pdfworker import PdfWorker
+
+    worker = PdfWorker(subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    evidence = recorded_evidence()
+    report = write_run(result_for(evidence), tmp_path, evidence.exchanges, redactor=evidence.redactor,
+                       pdf_worker=worker)
+    assert report.pdf is None and says in report.pdf_problem and hint in report.pdf_problem
+    assert report.pdf_problem.startswith("PDF not written")
+    for name in ("report.html", "results.json", "junit.xml", "manifest.json"):
+        assert (tmp_path / name).is_file()
+    assert not (tmp_path / "report.pdf").exists()
+
+
 def test_report_command_rerenders_in_english_offline(tmp_path):
     out = tmp_path / "out"
     code, _, output = run_cli("run", "--mock-fault", "ignore-accept", "--strict-assumptions", "--no-pdf", "--out",

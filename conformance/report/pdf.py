@@ -23,10 +23,12 @@ class PdfUnavailable(Exception):
     pass
 
 
-def unavailable(kind: str, text: str) -> str:
-    """The one-line note for a PDF that was not written: the cause, and how to get it."""
+def unavailable(kind: str, text: str, *, missing: bool = True) -> str:
+    """The one-line note for a PDF that was not written: the cause, and how to get it (``missing``: WeasyPrint or
+    Pango is not installed; otherwise rendering failed and the folder can be rendered again)."""
     first = (text.splitlines() or [""])[0][:120]
-    return f"PDF not written ({kind}: {first}); to get it: {INSTALL_HINT}"
+    hint = INSTALL_HINT if missing else "sbs-conformance report <folder>"
+    return f"PDF not written ({kind}: {first}); to get it: {hint}"
 
 
 def write_pdf(result: RunResult, path: Path, lang: str | None = None, *,

@@ -5,7 +5,8 @@ overlaps the checks on a machine with more than one core instead of adding to th
 then overlaps writing the other outputs. :meth:`PdfWorker.start` starts it; it renders one document and ends.
 
 Protocol: the worker's stdin gets one JSON line (``path``, ``base_url``) and then the HTML (UTF-8) up to EOF; its
-stdout answers one JSON line: ``{"ok": true}`` or ``{"ok": false, "kind": ..., "text": ...}``. A worker whose
+stdout answers one JSON line: ``{"ok": true}`` or ``{"ok": false, "kind": ..., "text": ..., "missing": ...}``
+(``missing``: WeasyPrint or Pango could not be loaded). A worker whose
 parent dies sees EOF with nothing to render and ends.
 
     python -m conformance.report.pdfworker
@@ -66,10 +67,11 @@ class PdfWorker:
         answer = self._answer
         if isinstance(answer, subprocess.TimeoutExpired):
             self.close()
-            raise PdfUnavailable(unavailable("TimeoutExpired", f"the PDF took more than {self.timeout:.0f} s"))
+            raise PdfUnavailable(unavailable("TimeoutExpired", f"the PDF took more than {self.timeout:.0f} s",
+                                             missing=False))
         if isinstance(answer, BaseException) or answer is None:  # e.g. the worker died before reading
             self.close()
-            raise PdfUnavailable(unavailable(type(answer).__name__, str(answer)))
+            raise PdfUnavailable(unavailable(type(answer).__name__, str(answer), missing=False))
         out, err = answer
         lines = out.decode("utf-8", "replace").strip().splitlines()
         try:
@@ -80,7 +82,7 @@ class PdfWorker:
             return
         last = (err.decode("utf-8", "replace").strip().splitlines() or ["no answer"])[-1]
         raise PdfUnavailable(unavailable(reply.get("kind") or f"exit {self._proc.returncode}",
-                                         reply.get("text") or last))
+                                         reply.get("text") or last, missing=reply.get("missing") is True))
 
     def close(self) -> None:
         """End the worker if it still runs (a run that writes no PDF after all)."""
@@ -111,7 +113,7 @@ def main() -> int:
     if not request:  # the parent ended without a document
         return 0
     if problem is not None:
-        return _reply(ok=False, kind=type(problem).__name__, text=str(problem))
+        return _reply(ok=False, kind=type(problem).__name__, text=str(problem), missing=True)
     header, _, html = request.partition(b"\n")
     try:
         job = json.loads(header)

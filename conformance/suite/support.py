@@ -14,8 +14,6 @@ from conformance.messages import Message
 from conformance.outcomes import expect
 
 
-# The body's schema is judged item by item by the checks themselves, so that documented variations (a date
-# in the basic form, a local time) can be told from violations.
 def error_body_problems(response: httpx.Response, xml: bool = False) -> list[Message]:
     """Problems with an error body's shape ``{kode, melding, korrelasjonsid}`` (JSON), or with ``xml`` the ``feil``
     element in its namespace (feil.xsd); empty when right."""
