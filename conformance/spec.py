@@ -15,16 +15,17 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from conformance import yamlfile
 from conformance.errors import ConfigError
 from conformance.messages import Message
+
+if TYPE_CHECKING:  # jsonschema and referencing are imported where a payload needs its reasons (see validator)
+    import jsonschema
+    from referencing import Registry
 
 SPEC_MEDIA_TYPE = "application/yaml"
 SPEC_URN = "urn:sbs-conformance:openapi"
@@ -94,15 +95,24 @@ class Spec:
                 "sha256": self.sha256, "source": self.source}
 
     @cached_property
+    def _contents(self) -> dict[str, Any]:
+        """The document as its schemas are validated: 3.1 as it is, 3.0 with ``nullable`` turned into a type union."""
+        return self.document if self.openapi_version.startswith("3.1") else _nullable_to_union(self.document)
+
+    @cached_property
     def _registry(self) -> Registry:
-        is_31 = self.openapi_version.startswith("3.1")
-        contents = self.document if is_31 else _nullable_to_union(copy.deepcopy(self.document))
-        spec = DRAFT202012 if is_31 else DRAFT4
-        return Registry().with_resource(SPEC_URN, Resource(contents=contents, specification=spec))
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT4, DRAFT202012
+
+        spec = DRAFT202012 if self.openapi_version.startswith("3.1") else DRAFT4
+        return Registry().with_resource(SPEC_URN, Resource(contents=self._contents, specification=spec))
 
     def validator(self, pointer: str) -> jsonschema.protocols.Validator:
-        """Validator for the schema at a JSON pointer into the document, e.g. ``/components/schemas/Feil``."""
+        """Validator for the schema at a JSON pointer into the document, e.g. ``/components/schemas/Feil``
+        (pure Python: imported on first use, as most runs meet no invalid payload and have the compiled wheel)."""
         if pointer not in self._validators:
+            import jsonschema
+
             cls = (jsonschema.Draft202012Validator if self.openapi_version.startswith("3.1")
                    else jsonschema.Draft4Validator)
             self._validators[pointer] = cls({"$ref": f"{SPEC_URN}#{pointer}"}, registry=self._registry,
@@ -119,7 +129,7 @@ class Spec:
                 import jsonschema_rs
             except ImportError:  # pure-Python fallback
                 return None
-            contents = self._registry.get_or_retrieve(SPEC_URN).value.contents
+            contents = self._contents
             cls = (jsonschema_rs.Draft202012Validator if self.openapi_version.startswith("3.1")
                    else jsonschema_rs.Draft4Validator)
             with contextlib.suppress(ValueError, TypeError, jsonschema_rs.ValidationError):
@@ -209,7 +219,7 @@ class Spec:
         draft2020 = self.openapi_version.startswith("3.1")
         if not self._closable(self.document):
             return None
-        contents = copy.deepcopy(self._registry.get_or_retrieve(SPEC_URN).value.contents)
+        contents = copy.deepcopy(self._contents)
         _close(contents, draft2020, contents)
         return contents
 
