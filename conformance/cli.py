@@ -18,7 +18,7 @@ import textwrap
 from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from conformance import __version__
 from conformance.errors import (
@@ -814,5 +814,13 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_USAGE
 
 
+def entry() -> NoReturn:
+    """The console script and ``python -m conformance``: :func:`main`, then the process ends without Python's
+    teardown (:func:`~conformance.processes.exit_now`)."""
+    from conformance.processes import exit_now
+
+    exit_now(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

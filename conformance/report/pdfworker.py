@@ -21,7 +21,7 @@ import sys
 import threading
 from pathlib import Path
 
-from conformance.processes import own_group
+from conformance.processes import exit_now, own_group
 
 RENDER_TIMEOUT = 600.0  # seconds: a report of many thousand pages still renders; a hung worker does not hang us
 
@@ -124,4 +124,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())  # the PDF is closed by then (write_pdf writes it in a with), the answer flushed
