@@ -41,6 +41,13 @@ def error_body_problems(response: httpx.Response, xml: bool = False) -> list[Mes
     return out
 
 
+def expect_error_body(response: httpx.Response, what: str | Message, xml: bool = False) -> None:
+    """The documented error body in situation ``what`` (a message id or Message): :func:`error_body_problems`."""
+    problems = error_body_problems(response, xml)
+    expect(not problems, "api.err.in_situation", what=what if isinstance(what, Message) else Message(what),
+           problems=problems)
+
+
 def judge_refusal(check: Any, response: httpx.Response, *, what: str | Message, assumption: str,
                   expected: Sequence[int], served_is_assumption: bool = False, body: bool = True,
                   xml: bool = False) -> None:
@@ -57,8 +64,7 @@ def judge_refusal(check: Any, response: httpx.Response, *, what: str | Message, 
     check.expect_assumed(assumption, status in expected, status, "api.err.wrong_status", what=situation,
                          expected=shown, got=status)
     if body:
-        problems = error_body_problems(response, xml)
-        expect(not problems, "api.err.in_situation", what=situation, problems=problems)
+        expect_error_body(response, situation, xml)
 
 
 ANY_4XX = tuple(range(400, 500))
@@ -71,8 +77,7 @@ def expect_error(response: httpx.Response, what: str | Message, status: int,
     expect(response.status_code < 500, "api.err.server_error", what=situation, got=response.status_code)
     expect(response.status_code == status, message_id, what=situation, expected=str(status),
            got=response.status_code)
-    problems = error_body_problems(response)
-    expect(not problems, "api.err.in_situation", what=situation, problems=problems)
+    expect_error_body(response, situation)
 
 
 def error_kode(response: httpx.Response) -> str | None:

@@ -16,7 +16,7 @@ from conformance.codecs import parsed
 from conformance.feed import INCLUSIVE, pages
 from conformance.messages import Message
 from conformance.outcomes import expect, skip
-from conformance.suite.support import error_body_problems, expect_code, expect_error
+from conformance.suite.support import expect_code, expect_error, expect_error_body
 
 XML = "application/xml"
 
@@ -140,8 +140,7 @@ def test_invalid_parameters_and_the_end(sbs_session, token, check):
     response = sbs_session.client.request("/hendelser", params={"fraSekvensnummer": past, "antall": 10})
     assumption = setup.past_end_assumption
     if response.status_code == 404:
-        expect(not error_body_problems(response), "api.err.in_situation", what=Message("api.hend.what_past_end"),
-               problems=error_body_problems(response))
+        expect_error_body(response, "api.hend.what_past_end")
         expect_code(response, "005", "api.hend.what_past_end")
         check.expect_assumed(assumption, sbs_session.assumed(assumption) in ("empty-or-404", "404"), "404",
                              "api.hend.past_end", got="404")

@@ -8,7 +8,7 @@ import pytest
 from conformance.messages import Message
 from conformance.outcomes import expect, skip
 from conformance.profiles.kravogbetalinger.common import client_for, path
-from conformance.suite.support import ANY_4XX, error_body_problems, expect_code, expect_error, judge_refusal
+from conformance.suite.support import ANY_4XX, expect_code, expect_error, expect_error_body, judge_refusal
 
 
 @pytest.mark.requirement("KOB-PERIOD-01")
@@ -60,8 +60,7 @@ def test_no_data_is_404_with_its_code(sbs_session, token, check):
         return
     check.expect_assumed("A-KOB-UNKNOWN-PARTY", response.status_code == 404, response.status_code,
                          "api.err.status_in", what=situation, expected="404", got=response.status_code)
-    expect(not error_body_problems(response), "api.err.in_situation", what=situation,
-           problems=error_body_problems(response))
+    expect_error_body(response, situation)
     expect_code(response, "009", situation)
 
 

@@ -8,7 +8,7 @@ import pytest
 from conformance.messages import Message
 from conformance.outcomes import expect
 from conformance.profiles.trukketkildeskattpaaloenn.common import lookup_path
-from conformance.suite.support import error_body_problems, expect_code, judge_refusal
+from conformance.suite.support import expect_code, expect_error_body, judge_refusal
 
 RP_STATUSES = {"403-or-404": (403, 404), "403": (403,), "404": (404,)}
 
@@ -27,8 +27,7 @@ def test_no_data_is_404_with_its_code(sbs_session, token, check):
         response = c.request(lookup_path(sbs_session, person=person))
         expect(response.status_code == 404, "tks.ref.status", what=situation, expected="404",
                got=response.status_code)
-        problems = error_body_problems(response)
-        expect(not problems, "api.err.in_situation", what=situation, problems=problems)
+        expect_error_body(response, situation)
         expect_code(response, number, situation)
 
 
