@@ -168,14 +168,16 @@ class Spec:
 
     def problems(self, instance: Any, schema_name: str) -> list[SchemaProblem]:
         """Validation errors with what a caller needs to judge them (path, keyword, value), in path order."""
-        pointer = self.component(schema_name)
+        return [SchemaProblem(e.json_path, e.message, str(e.validator), e.validator_value, e.instance)
+                for e in self._errors(self.component(schema_name), instance)]
+
+    def _errors(self, pointer: str, instance: Any) -> list[jsonschema.ValidationError]:
+        """jsonschema's errors for the schema at ``pointer``, in path order; none at once where the compiled
+        validator accepts the instance (so the messages are the same with or without the wheel)."""
         fast = self.compiled(pointer)
         if fast is not None and fast.is_valid(instance):
             return []
-        validator = self.validator(pointer)
-        errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
-        return [SchemaProblem(e.json_path, e.message, str(e.validator), e.validator_value, e.instance)
-                for e in errors]
+        return sorted(self.validator(pointer).iter_errors(instance), key=lambda e: list(e.absolute_path))
 
     def properties(self, schema_name: str) -> list[str]:
         """The property names a component schema declares."""
@@ -377,7 +379,7 @@ class Spec:
                 if header.get("required") is True:
                     found.append(Message("spec.resp.header_missing", {**where, "header": name}))
             elif "schema" in header:
-                errors = list(self.validator(f"{header_at}/schema").iter_errors(_header_value(value, header)))
+                errors = self._errors(f"{header_at}/schema", _header_value(value, header))
                 if errors:
                     found.append(Message("spec.resp.header_invalid", {**where, "header": name,
                                                                       "problem": errors[0].message}))
