@@ -26,6 +26,8 @@ import httptools
 import httpx
 import orjson
 
+from conformance.http import tls_context
+
 _RECV = 65536
 # Text that needs no percent-encoding (quote and urlencode would return it unchanged).
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/._~-]*")
@@ -151,10 +153,8 @@ class KeepAliveWire:
         self._timeout = timeout
         self._tls: ssl.SSLContext | None = None
         if parts.scheme == "https":
-            self._tls = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
-            if verify is False:  # the caller asked for no verification
-                self._tls.check_hostname = False
-                self._tls.verify_mode = ssl.CERT_NONE
+            # The same context as the run's httpx clients (conformance.http): both trust the same CAs.
+            self._tls = tls_context(verify)
         self._idle: list[_Connection] = []
         self._lock = threading.Lock()
 

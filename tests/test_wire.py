@@ -200,7 +200,7 @@ def test_tls_with_the_run_ca_and_an_untrusted_server(tmp_path, state, creds):
         mp = mp_client(running, creds, verify=str(ca))
         trusted = KeepAliveTrekkpaaleggClient(running.base_url, mp.access_token, verify=str(ca))
         assert len(trusted.hent_side(0, 3)) == 3
-        with pytest.raises(httpx.ConnectError) as info:  # the system CAs do not know the run's CA
+        with pytest.raises(httpx.ConnectError) as info:  # httpx's default CAs do not know the run's CA
             KeepAliveWire(running.base_url).get("/api/trekkpaalegg/v1")
         error = describe_transport_error(info.value, running.base_url)
         assert error.cause.startswith("TLS handshake with 127.0.0.1 failed") and "CA bundle" in error.hint
