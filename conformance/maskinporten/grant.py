@@ -116,6 +116,10 @@ class Consent:
     valid_to: float
     consented: float = 0.0
 
+    def valid_at(self, moment: float) -> bool:
+        """Not yet expired at ``moment`` (epoch seconds): valid up to, not including, ``valid_to``."""
+        return moment < self.valid_to
+
     def detail(self) -> dict[str, Any]:
         """The ``authorization_details`` entry a token carries for it."""
         def urn(party: str) -> str:
@@ -396,7 +400,7 @@ def _check_consent(details: Any, client: RegisteredClient, registry: ClientRegis
     if consent is None or consent.to_org != client.org:
         raise _fail("invalid_altinn_consent", None, "No consent with this id was given to the client's "
                     "organisation", "consent", assumed=True)
-    if consent.valid_to <= at:
+    if not consent.valid_at(at):
         raise _fail("invalid_altinn_consent", None, "The consent has expired", "consent", assumed=True)
     return consent
 

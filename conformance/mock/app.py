@@ -86,7 +86,7 @@ def maskinporten_routes(state: MockState) -> list[Route]:
         """Altinn 2: the consent token for an authorization code (a JSON string, as Altinn answers it)."""
         notes(request)["kind"] = "consent"
         consent = mp.consent(request.query_params.get("AuthCode", ""))
-        if consent is None or consent.valid_to <= time.time():
+        if consent is None or not consent.valid_at(time.time()):
             return JSONResponse({"error": "invalid_authorization_code",
                                  "error_description": "unknown, revoked or expired consent"}, status_code=400)
         notes(request)["consent"] = consent.id

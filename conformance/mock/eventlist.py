@@ -27,6 +27,7 @@ from conformance.mock.gate import XML, Call, Gate, JSONResponse, Reject, notes
 
 NAMESPACE = "urn:no:skatteetaten:datasamarbeid:hendelser:v1"
 TYPES = ("NY", "ENDRET", "SLETTET")
+FIELDS = ("sekvensnummer", "identifikator", "gjelderPeriode", "registreringstidspunkt", "hendelsetype")  # XSD order
 MAX_ANTALL = 10_000  # undocumented; a larger page is a 400 (A-*-PAGE-LIMIT in a profile's register, if any)
 _INT = re.compile(r"^[0-9]{1,18}$")
 
@@ -70,12 +71,11 @@ def to_xml(events: list[dict[str, Any]]) -> bytes:
     root = etree.Element(f"{{{NAMESPACE}}}hendelser", nsmap={None: NAMESPACE})
     for event in events:
         element = etree.SubElement(root, f"{{{NAMESPACE}}}hendelse")
-        for name in ("sekvensnummer", "identifikator", "gjelderPeriode", "registreringstidspunkt", "hendelsetype"):
+        for name in FIELDS:
             if event.get(name) is not None:
                 etree.SubElement(element, f"{{{NAMESPACE}}}{name}").text = str(event[name])
         for name, value in event.items():  # fields the XSD does not have (a variant), after the known ones
-            if name not in ("sekvensnummer", "identifikator", "gjelderPeriode", "registreringstidspunkt",
-                            "hendelsetype") and value is not None:
+            if name not in FIELDS and value is not None:
                 etree.SubElement(element, f"{{{NAMESPACE}}}{name}").text = str(value)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
