@@ -18,6 +18,32 @@ from conformance.profiles.trekkpaalegg.reference import ReferenceClient, main
 from conformance.profiles.trukketkildeskattpaaloenn import reference as tks
 from conformance.profiles.utleggstrekk import reference as utt
 
+
+# -- bugs any reference client can have ---------------------------------------------------------------------------
+class AudIsTokenUrlMixin:
+    """The grant's aud is the token URL, not the issuer (Maskinporten refuses it: MP-110)."""
+
+    def maskinporten(self, credential):
+        e = self.env
+        return MaskinportenClient(credential, client_id=e["SBS_CLIENT_ID"], issuer=e["SBS_TOKEN_URL"],
+                                  token_url=e["SBS_TOKEN_URL"], scopes=[e["SBS_SCOPE"]],
+                                  systemuser_org=e.get("SBS_SYSTEMUSER_ORG"), retry=RetryPolicy(attempts=1))
+
+
+class GrantPerCallMixin:
+    """A new token for every call."""
+
+    def token(self):
+        return self.mp.access_token(force=True)
+
+
+class TenParallelMixin:
+    """Ten calls at once, twice the five Skatteetaten allows."""
+
+    def parallel(self):
+        return 10
+
+
 KNOWN_FIELDS = {"trekkid", "trekkversjon", "sekvensnummer", "opprettet", "saksnummer", "trekkpliktig", "skyldner",
                 "trekkstatus", "trekkstoerrelseForPeriode", "betalingsinformasjon"}
 
@@ -37,16 +63,12 @@ class RestartsFromZero(ReferenceClient):
         return 0
 
 
-class GrantPerCall(ReferenceClient):
-    def token(self):
-        return self.mp.access_token(force=True)
+class GrantPerCall(GrantPerCallMixin, ReferenceClient):
+    pass
 
 
-class AudIsTokenUrl(ReferenceClient):
-    def maskinporten(self, credential):
-        e = self.env
-        return MaskinportenClient(credential, client_id=e["SBS_CLIENT_ID"], issuer=e["SBS_TOKEN_URL"],
-                                  token_url=e["SBS_TOKEN_URL"], scopes=[e["SBS_SCOPE"]], retry=RetryPolicy(attempts=1))
+class AudIsTokenUrl(AudIsTokenUrlMixin, ReferenceClient):
+    pass
 
 
 class NoRetry(ReferenceClient):
@@ -108,31 +130,6 @@ class IgnoresExternalRef(ReferenceClient):
     def maskinporten(self, credential):
         mp = super().maskinporten(credential)
         return mp.with_options(systemuser_org=mp.systemuser_org)
-
-
-# -- bugs any reference client can have ---------------------------------------------------------------------------
-class AudIsTokenUrlMixin:
-    """The grant's aud is the token URL, not the issuer (Maskinporten refuses it: MP-110)."""
-
-    def maskinporten(self, credential):
-        e = self.env
-        return MaskinportenClient(credential, client_id=e["SBS_CLIENT_ID"], issuer=e["SBS_TOKEN_URL"],
-                                  token_url=e["SBS_TOKEN_URL"], scopes=[e["SBS_SCOPE"]],
-                                  systemuser_org=e.get("SBS_SYSTEMUSER_ORG"), retry=RetryPolicy(attempts=1))
-
-
-class GrantPerCallMixin:
-    """A new token for every call."""
-
-    def token(self):
-        return self.mp.access_token(force=True)
-
-
-class TenParallelMixin:
-    """Ten calls at once, twice the five Skatteetaten allows."""
-
-    def parallel(self):
-        return 10
 
 
 # -- Trukket kildeskatt på lønn (SBS_API=trukketkildeskattpaaloenn) ------------------------------------------------

@@ -54,8 +54,8 @@ def save_state(path: Path, data: Any) -> None:
 
 class ReferenceBase:
     """The behaviours every reference client shares, each one method a buggy client (tests) can override: its
-    token client by the contract, the token reused until near expiry, retries with backoff, at most four calls at a
-    time (Skatteetaten allows five per API and organisation)."""
+    token client by the contract, the token reused until near expiry, retries with backoff, and for a client that
+    calls in parallel at most four calls at a time (Skatteetaten allows five per API and organisation)."""
 
     PARALLEL = 4
 
@@ -79,7 +79,8 @@ class ReferenceBase:
 
 def guarded(work: Callable[[], Any], done: Callable[[Any], str]) -> int:
     """Run a poll's work; its exit code by the contract: 0 done (``done`` says what, on stdout), 3 access refused,
-    4 the service kept failing or answered unreadably (one line on stderr)."""
+    4 the service kept failing or answered unreadably (one line on stderr; a system user the customer has not
+    approved says what to do about it)."""
     from conformance.apiclient import ApiError, UnexpectedBody
     from conformance.errors import TargetEnvironmentError
     from conformance.maskinporten import MaskinportenError
@@ -91,8 +92,14 @@ def guarded(work: Callable[[], Any], done: Callable[[Any], str]) -> int:
         return 3 if exc.status in (401, 403) else 4
     except MaskinportenError as exc:
         print(f"sbs: {exc.one_line()}", file=sys.stderr)
+        if exc.mp_code == "MP-303" or exc.error == "invalid_altinn_customer_configuration":
+            print("sbs: the customer has not approved this system's system user (or it lacks the right); "
+                  "ask the customer to approve the system user request in Altinn", file=sys.stderr)
         return 3
-    except (TargetEnvironmentError, UnexpectedBody, ValueError) as exc:
+    except TargetEnvironmentError as exc:
+        print(f"sbs: {exc.one_line()}", file=sys.stderr)
+        return 4
+    except (UnexpectedBody, ValueError) as exc:
         print(f"sbs: {exc}", file=sys.stderr)
         return 4
     print(f"sbs: {done(result)}")

@@ -20,42 +20,26 @@ import json
 import sys
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from conformance.apiclient import ApiError
 from conformance.clientcheck import contract
-from conformance.errors import TargetEnvironmentError
-from conformance.http import RetryPolicy
-from conformance.maskinporten import MaskinportenClient, MaskinportenError, SigningCredential
 from conformance.profiles.trekkpaalegg.client import KeepAliveTrekkpaaleggClient
 
 
-class ReferenceClient:
+class ReferenceClient(contract.ReferenceBase):
     page_size = 1000
 
     def __init__(self, env: Mapping[str, str]) -> None:
-        self.env = env
+        super().__init__(env)  # the token client, its reuse and the retry policy: contract.ReferenceBase
         self.base_url = contract.required(env, "SBS_BASE_URL")
-        self.state_file = Path(contract.required(env, "SBS_STATE_FILE"))
-        credential = contract.credential(env)
         self.verify = contract.verify(env)
         if env.get("SBS_PAGE_SIZE"):  # the reference client's own option (benchmarks), not part of the contract
             self.page_size = int(env["SBS_PAGE_SIZE"])
-        self.mp = self.maskinporten(credential)
         self.api = KeepAliveTrekkpaaleggClient(self.base_url, self.token, retry=self.retry_policy(),
                                                verify=self.verify)
 
     # -- the behaviours a payroll system must get right; each is one method -----------------------------
-    def maskinporten(self, credential: SigningCredential) -> MaskinportenClient:
-        return contract.maskinporten(self.env, credential, self.retry_policy())
-
-    def token(self) -> str:
-        return self.mp.access_token()
-
-    def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(attempts=4, backoff=0.2, max_wait=10)
-
     def start_fra(self, state: dict[str, Any]) -> int:
         return int(state.get("watermark", 0))
 
@@ -113,22 +97,8 @@ class ReferenceClient:
                 saved = time.monotonic()
 
     def run(self) -> int:
-        try:
-            state = self.sync()
-        except ApiError as exc:
-            print(f"sbs: access refused or call failed: {exc}", file=sys.stderr)
-            return 3 if exc.status in (401, 403) else 4
-        except MaskinportenError as exc:
-            print(f"sbs: {exc.one_line()}", file=sys.stderr)
-            if exc.mp_code == "MP-303" or exc.error == "invalid_altinn_customer_configuration":
-                print("sbs: the customer has not approved this system's system user (or it lacks the right); "
-                      "ask the customer to approve the system user request in Altinn", file=sys.stderr)
-            return 3
-        except TargetEnvironmentError as exc:
-            print(f"sbs: {exc.one_line()}", file=sys.stderr)
-            return 4
-        print(f"sbs: {len(state['held'])} trekkpålegg, watermark {state['watermark']}")
-        return 0
+        return contract.guarded(self.sync, lambda state: f"{len(state['held'])} trekkpålegg, "
+                                                         f"watermark {state['watermark']}")
 
 
 def main(client_class: type[ReferenceClient] = ReferenceClient) -> int:
