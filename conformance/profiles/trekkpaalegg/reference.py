@@ -11,7 +11,7 @@ once on 403 and on a system user that is not approved (MP-303), ignores unknown 
 time, and stores its watermark at least every second and at the end.
 
 Exit codes: 0 synced; 2 configuration; 3 access refused (401 after a new token, 403); 4 the service kept
-failing.
+failing or answered unreadably (``contract.guarded``).
 """
 
 from __future__ import annotations
