@@ -70,6 +70,17 @@ def judge_refusal(check: Any, response: httpx.Response, *, what: str | Message, 
 ANY_4XX = tuple(range(400, 500))
 
 
+def judge_invalid_input(check: Any, client: Any, cases: Sequence[tuple[str, str]], *, assumption: str,
+                        expected: Sequence[int]) -> None:
+    """Requests with invalid input (``(situation, path)``): each a refusal (:func:`judge_refusal`), and where it is
+    the 400 of input validation, with the API's code for it (``-006`` in the standard table)."""
+    for what, path in cases:
+        response = client.request(path)
+        judge_refusal(check, response, what=what, assumption=assumption, expected=expected)
+        if response.status_code == 400:
+            expect_code(response, "006", Message(what))
+
+
 def expect_error(response: httpx.Response, what: str | Message, status: int,
                  message_id: str = "api.err.status_in") -> None:
     """A refusal the documentation decides: not a 5xx, exactly ``status``, with the documented error body."""

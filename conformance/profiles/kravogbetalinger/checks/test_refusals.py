@@ -8,7 +8,7 @@ import pytest
 from conformance.messages import Message
 from conformance.outcomes import expect, skip
 from conformance.profiles.kravogbetalinger.common import client_for, path
-from conformance.suite.support import ANY_4XX, expect_code, expect_error, expect_error_body, judge_refusal
+from conformance.suite.support import ANY_4XX, expect_code, expect_error, expect_error_body, judge_invalid_input
 
 
 @pytest.mark.requirement("KOB-PERIOD-01")
@@ -21,11 +21,7 @@ def test_invalid_periods_are_400(sbs_session, token, check):
              ("kob.what_reversed", path(sbs_session, "innbetalinger", fra=til, til=fra)),
              ("kob.what_malformed", path(sbs_session, "utbetalinger", fra=fra.replace("-", ""), til=til)),
              ("kob.what_no_fra", path(sbs_session, "krav", fra=None))]
-    for what, asked in cases:
-        response = sbs_session.client.request(asked)
-        judge_refusal(check, response, what=what, assumption="A-KOB-PERIOD-RULES", expected=expected)
-        if response.status_code == 400:
-            expect_code(response, "006", Message(what))
+    judge_invalid_input(check, sbs_session.client, cases, assumption="A-KOB-PERIOD-RULES", expected=expected)
 
 
 @pytest.mark.requirement("KOB-NODATA-01")

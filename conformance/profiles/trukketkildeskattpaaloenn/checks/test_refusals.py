@@ -8,7 +8,7 @@ import pytest
 from conformance.messages import Message
 from conformance.outcomes import expect
 from conformance.profiles.trukketkildeskattpaaloenn.common import lookup_path
-from conformance.suite.support import expect_code, expect_error_body, judge_refusal
+from conformance.suite.support import expect_code, expect_error_body, judge_invalid_input, judge_refusal
 
 RP_STATUSES = {"403-or-404": (403, 404), "403": (403,), "404": (404,)}
 
@@ -40,11 +40,7 @@ def test_invalid_input_is_400(sbs_session, token, check):
              ("tks.ref.what_letters", lookup_path(sbs_session, person=person[:10] + "A")),
              ("tks.ref.what_year_letters", lookup_path(sbs_session, year=year[:2] + "x1")),
              ("tks.ref.what_three_digit_year", lookup_path(sbs_session, year=year[:3]))]
-    for what, path in cases:
-        response = sbs_session.client.request(path)
-        judge_refusal(check, response, what=what, assumption="A-TKS-VALIDATION-400", expected=expected)
-        if response.status_code == 400:
-            expect_code(response, "006", Message(what))
+    judge_invalid_input(check, sbs_session.client, cases, assumption="A-TKS-VALIDATION-400", expected=expected)
 
 
 @pytest.mark.requirement("TKS-RP-01")
