@@ -17,7 +17,7 @@ from conformance.mock import Faults
 from conformance.mock.credentials import OTHER_SCOPE, register_client
 from conformance.profiles.trekkpaalegg import SCOPE
 from conformance.profiles.trekkpaalegg.mock import EMPTY_ORG, EXAMPLES_ORG, GENERATED_ORG, data, org_specs
-from conformance.profiles.trekkpaalegg.store import GeneratedStore, examples_store
+from conformance.profiles.trekkpaalegg.store import GeneratedStore, MemoryStore, examples_store
 from conftest import mp_client
 
 LIST = "/api/trekkpaalegg/v1"
@@ -203,6 +203,24 @@ def test_examples_store_holds_every_published_version():
     assert store.count() == 10
     assert sum(store.latest_version_number(str(t)) for t in range(10001, 10011)) == 19
     assert store.version("10006", 4)["sekvensnummer"] == 350 and store.version("10006", 5) is None
+
+
+def test_memory_store_hands_out_copies_and_keeps_its_rules():
+    store = MemoryStore([{"trekkid": "1", "saksnummer": "a", "perioder": [{"x": 1}]}])
+    served = store.latest()[0]
+    served["perioder"][0]["x"] = 2  # a fault switch changes what it serves ...
+    served["saksnummer"] = "b"
+    assert store.latest() == [{"trekkid": "1", "saksnummer": "a", "perioder": [{"x": 1}],
+                               "sekvensnummer": 1, "trekkversjon": 1}]  # ... never the store
+    assert store.add({"trekkid": "1"})["trekkversjon"] == 2
+    assert [i["sekvensnummer"] for i in store.latest()] == [2] and store.version("1", 1)["saksnummer"] == "a"
+    with pytest.raises(ValueError, match="not above"):
+        store.add({"trekkid": "2", "sekvensnummer": 2})
+    with pytest.raises(ValueError, match="after 2 versions"):
+        store.add({"trekkid": "1", "trekkversjon": 5})
+    with pytest.raises(TypeError):  # a value JSON cannot hold is refused when added, not when served
+        store.add({"trekkid": "3", "beloep": {1.5}})
+    assert store.count() == 1 and store.latest_version_number("1") == 2 and store.latest_version_number("3") is None
 
 
 def test_generated_store_is_deterministic_consistent_and_light():

@@ -213,3 +213,73 @@ def test_mock_serve_rejects_bad_systemuser_and_delegation_specs(tmp_path):
                                  "--credentials-dir", str(tmp_path), *args], capture_output=True, text=True,
                                 timeout=60)
         assert result.returncode == 2 and word in result.stderr, result.stderr
+
+
+# -- one send per response ---------------------------------------------------------------------------
+
+class _Recording:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = self.aborted = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def get_extra_info(self, name: str) -> str:
+        return f"info:{name}"
+
+
+def test_a_responses_head_and_body_leave_in_one_write_and_nothing_is_lost_or_reordered():
+    import asyncio
+
+    async def scenario() -> list[list[bytes]]:
+        seen = []
+        plain = _Recording()
+        transport = mock_server._CoalescingTransport(plain, asyncio.get_running_loop())
+        transport.write(b"HEAD")
+        transport.write(b"BODY")  # the body follows the head: one write
+        seen.append(list(plain.writes))
+        transport.write(b"ALONE")  # nothing follows: sent when the loop turns
+        seen.append(list(plain.writes))
+        await asyncio.sleep(0)
+        seen.append(list(plain.writes))
+        transport.write(b"LAST")
+        transport.close()  # what was written before close is sent first
+        seen.append(list(plain.writes))
+        assert plain.closed and transport.get_extra_info("peername") == "info:peername"
+        aborted = _Recording()
+        other = mock_server._CoalescingTransport(aborted, asyncio.get_running_loop())
+        other.write(b"DROPPED")
+        other.abort()
+        await asyncio.sleep(0)
+        assert aborted.aborted and aborted.writes == []
+        return seen
+
+    first, alone, turned, closed = asyncio.run(scenario())
+    assert first == [b"HEADBODY"]
+    assert alone == [b"HEADBODY"] and turned == [b"HEADBODY", b"ALONE"]
+    assert closed == [b"HEADBODY", b"ALONE", b"LAST"]
+
+
+def test_pipelined_requests_are_answered_whole_and_in_order(mock, creds):
+    token = mp_client(mock, creds).access_token()
+    host, port = mock.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        request = f"GET /jwk HTTP/1.1\r\nHost: x\r\n\r\nGET {LIST}/10001/1 HTTP/1.1\r\nHost: x\r\n" \
+                  f"Authorization: Bearer {token}\r\n\r\n"
+        sock.sendall(request.encode())
+        data = b""
+        while data.count(b"HTTP/1.1 200") < 2 or not data.rstrip().endswith(b"}"):
+            chunk = sock.recv(65536)
+            assert chunk, data
+            data += chunk
+        assert data.index(b'"keys"') < data.index(b'"trekkid"')

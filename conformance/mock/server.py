@@ -49,13 +49,53 @@ IDLE_TIMEOUT = 30.0  # seconds an idle connection (kept alive, or never used) st
 MAX_CONNECTIONS = 512  # more open connections than this: the oldest idle one is closed for a new one
 
 
+class _CoalescingTransport:
+    """A connection's transport that sends a response's head together with its body: uvicorn writes them
+    separately, two system calls and two TCP segments for every answer. A write is held until the next one (the
+    body follows the head at once) and sent with it; one left alone is sent when the event loop next turns."""
+
+    __slots__ = ("_loop", "_pending", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport, self._loop = transport, loop
+        self._pending: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._pending is None:
+            self._pending = data
+            self._loop.call_soon(self._flush)
+        else:
+            pending, self._pending = self._pending, None
+            self._transport.write(pending + data)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None and not self._transport.is_closing():
+            self._transport.write(pending)
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self._flush()  # what was written before close is sent, as a plain transport does
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._pending = None
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class _IdleBoundedProtocol(HttpToolsProtocol):
     """uvicorn's protocol, with two bounds it lacks: a connection that never sends a request is closed after the
     idle timeout too (uvicorn arms that timer only after a response), and a flood of idle connections cannot use
-    up the file descriptors a new client needs."""
+    up the file descriptors a new client needs; and a response leaves in one send (:class:`_CoalescingTransport`)."""
 
     def connection_made(self, transport: Any) -> None:
-        super().connection_made(transport)
+        super().connection_made(_CoalescingTransport(transport, self.loop))
         self.opened = self.loop.time()
         self.timeout_keep_alive_task = self.loop.call_later(self.timeout_keep_alive, self.timeout_keep_alive_handler)
         if len(self.connections) > MAX_CONNECTIONS:

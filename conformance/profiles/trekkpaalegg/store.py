@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from importlib.resources import files
 from typing import Any, Protocol
 
+import orjson
+
 from conformance.identifiers import KidSeries, first_fnr
 
 Item = dict[str, Any]
@@ -47,10 +49,13 @@ class Store(Protocol):
 
 
 class MemoryStore:
-    """All versions kept as dicts; for the examples and for scenario data that changes between polls."""
+    """Every version kept as its JSON bytes; for the examples and for scenario data that changes between polls.
+
+    A read hands out a fresh dict parsed from those bytes (orjson: a fifth of ``copy.deepcopy``'s cost), so a
+    handler may change what it serves (the fault switches do) without touching the store."""
 
     def __init__(self, items: Iterable[Item] = ()) -> None:
-        self._versions: dict[str, list[Item]] = {}
+        self._versions: dict[str, list[bytes]] = {}
         self._seqs: list[int] = []  # sorted latest sekvensnummer ...
         self._ids: list[str] = []  # ... and its trekkid, in the same order
         self.next_seq = 1
@@ -66,16 +71,17 @@ class MemoryStore:
         seq = int(item.setdefault("sekvensnummer", self.next_seq))
         if self._seqs and seq <= self._seqs[-1]:
             raise ValueError(f"sekvensnummer {seq} is not above the highest one {self._seqs[-1]}")
-        self.next_seq = seq + 1
         trekkid = str(item["trekkid"])
-        versions = self._versions.setdefault(trekkid, [])
+        versions = self._versions.get(trekkid, [])
         item.setdefault("trekkversjon", len(versions) + 1)
         if item["trekkversjon"] != len(versions) + 1:
             raise ValueError(f"trekkid {trekkid}: version {item['trekkversjon']} after {len(versions)} versions")
-        if versions:
-            i = bisect.bisect_left(self._seqs, int(versions[-1]["sekvensnummer"]))
+        frozen = orjson.dumps(item)  # before any change: a value JSON cannot hold is refused here, not served
+        self.next_seq = seq + 1
+        if versions:  # the earlier latest version leaves the sorted lists
+            i = bisect.bisect_left(self._seqs, int(orjson.loads(versions[-1])["sekvensnummer"]))
             del self._seqs[i], self._ids[i]
-        versions.append(item)
+        self._versions.setdefault(trekkid, versions).append(frozen)
         self._seqs.append(seq)
         self._ids.append(trekkid)
         return item
@@ -86,14 +92,14 @@ class MemoryStore:
     def iter_latest(self, fra: int | None = None, maks: int | None = None) -> Iterator[Item]:
         start = bisect.bisect_right(self._seqs, fra) if fra is not None else 0
         end = len(self._ids) if maks is None else min(len(self._ids), start + maks)
-        return (copy.deepcopy(self._versions[t][-1]) for t in self._ids[start:end])
+        return (orjson.loads(self._versions[t][-1]) for t in self._ids[start:end])
 
     def count_above(self, fra: int | None) -> int:
         return len(self._ids) - (bisect.bisect_right(self._seqs, fra) if fra is not None else 0)
 
     def version(self, trekkid: str, trekkversjon: int) -> Item | None:
         versions = self._versions.get(trekkid, [])
-        return copy.deepcopy(versions[trekkversjon - 1]) if 1 <= trekkversjon <= len(versions) else None
+        return orjson.loads(versions[trekkversjon - 1]) if 1 <= trekkversjon <= len(versions) else None
 
     def latest_version_number(self, trekkid: str) -> int | None:
         versions = self._versions.get(trekkid)
