@@ -153,13 +153,12 @@ def pdf_floor(tmp: Path) -> tuple[float, float]:
 THROUGHPUT_QUERY = "/api/trekkpaalegg/v1?fraSekvensnummer=0&maksAntall=1"  # one page of one trekkpålegg
 
 
-def prism_command() -> list[str] | None:
+def prism_command() -> str | None:
     """Stoplight Prism's command: ``$PRISM``, or ``prism`` on the PATH (``npm install -g @stoplight/prism-cli``)."""
-    found = os.environ.get("PRISM") or shutil.which("prism")
-    return [found] if found else None
+    return os.environ.get("PRISM") or shutil.which("prism")
 
 
-def serve_prism(tmp: Path, spec_url: str) -> tuple[subprocess.Popen[bytes], str]:
+def serve_prism(prism: str, tmp: Path, spec_url: str) -> tuple[subprocess.Popen[bytes], str]:
     """``prism mock`` (defaults) on the document the mock serves: (the process, its origin)."""
     import socket
     import urllib.request
@@ -171,7 +170,7 @@ def serve_prism(tmp: Path, spec_url: str) -> tuple[subprocess.Popen[bytes], str]
         port = s.getsockname()[1]
     log = tmp / "prism.log"
     with log.open("wb") as out:  # Prism logs every request: a file, never a pipe nobody reads
-        proc = subprocess.Popen([*(prism_command() or []), "mock", "-h", "127.0.0.1", "-p", str(port), str(spec)],
+        proc = subprocess.Popen([prism, "mock", "-h", "127.0.0.1", "-p", str(port), str(spec)],
                                 stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while b"Prism is listening" not in log.read_bytes():
@@ -191,13 +190,13 @@ def wrk(url: str, token: str, connections: int, seconds: int) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
 
-def throughput(tmp: Path, rounds: int) -> dict[int, tuple[float, float]]:
+def throughput(prism_cmd: str, tmp: Path, rounds: int) -> dict[int, tuple[float, float]]:
     """{connections: (the mock's requests/s, Prism's)} on the same request with the same token, medians of
     alternating rounds after a warm-up of each (Prism's JIT-compiled code is several times faster warm)."""
     mock, origin, token = serve_mock(tmp)
     prism = None
     try:
-        prism, prism_origin = serve_prism(tmp, f"{origin}/openapi.yaml")
+        prism, prism_origin = serve_prism(prism_cmd, tmp, f"{origin}/openapi.yaml")
         urls = {"mock": origin + THROUGHPUT_QUERY, "prism": prism_origin + THROUGHPUT_QUERY}
         for url in urls.values():
             wrk(url, token, 16, 3)
@@ -351,12 +350,13 @@ def main() -> int:
                                  str(tmp / "cc"), "--", sys.executable, "-m", "conformance.clientcheck.reference"])
         row("5. client-check --scenario all (reference client)", f"{wall:.1f} s wall, {cpu:.1f} s CPU (exit "
             f"{proc.returncode})", "reported", None)
-        if not (prism_command() and shutil.which("wrk")):
+        prism_cmd = prism_command()
+        if not (prism_cmd and shutil.which("wrk")):
             row("5. mock throughput / Stoplight Prism", "not measured: prism (npm install -g "
                 "@stoplight/prism-cli) and wrk (apt-get install wrk) are not both installed here", ">= 10", None)
         else:
             try:
-                measured = throughput(tmp, args.rounds)
+                measured = throughput(prism_cmd, tmp, args.rounds)
             except (SystemExit, OSError, subprocess.CalledProcessError) as exc:  # the other rows stand
                 measured = {}
                 row("5. mock throughput / Stoplight Prism", f"not measured: {str(exc).strip()[:300]}", ">= 10", None)
