@@ -12,6 +12,7 @@ from typing import Any
 
 from conformance.report.html import render_html
 from conformance.report.pdfworker import PdfWorker
+from conformance.report.weasy import import_weasyprint
 from conformance.results import RunResult
 
 INSTALL_HINT = ('pip install "sbs-conformance[pdf]" and the Pango libraries (Debian/Ubuntu: apt-get install '
@@ -61,7 +62,7 @@ def start_pdf(result: RunResult, path: Path, lang: str | None = None, *,
 
     def here() -> tuple[Path, str]:
         try:
-            import weasyprint
+            weasyprint = import_weasyprint()
         except (ImportError, OSError) as exc:  # OSError: WeasyPrint installed, Pango missing
             raise PdfUnavailable(unavailable(type(exc).__name__, str(exc))) from exc
         weasyprint.HTML(string=html, base_url=str(path.parent)).write_pdf(path)

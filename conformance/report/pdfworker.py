@@ -22,6 +22,7 @@ import threading
 from pathlib import Path
 
 from conformance.processes import exit_now, own_group
+from conformance.report.weasy import import_weasyprint
 
 RENDER_TIMEOUT = 600.0  # seconds: a report of many thousand pages still renders; a hung worker does not hang us
 
@@ -104,7 +105,7 @@ def _reply(**fields: object) -> int:
 
 def main() -> int:
     try:
-        import weasyprint
+        weasyprint = import_weasyprint()
     except (ImportError, OSError) as exc:  # OSError: WeasyPrint installed, Pango missing
         problem: Exception | None = exc
     else:
