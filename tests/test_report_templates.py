@@ -9,9 +9,9 @@ import tempfile
 
 import jinja2
 import pytest
+from reportkit import recorded_evidence, result_for
 
 from conformance.report import html
-from reportkit import recorded_evidence, result_for
 
 
 @pytest.fixture
