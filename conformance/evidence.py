@@ -17,6 +17,7 @@ a hundred thousand items does not grow the process.
 from __future__ import annotations
 
 import bisect
+import codecs
 import re
 import shutil
 import tempfile
@@ -136,6 +137,20 @@ class Redactor:
 def _secret_key(key: str, value: str) -> str | None:
     return REDACTED if key.lower() in SECRET_NAMES else None
 
+
+
+def body_text(response: httpx.Response, limit: int = MAX_BODY_CHARS) -> str:
+    """The first ``limit`` characters of the body, decoded as ``response.text`` decodes it (the response's
+    encoding, errors replaced), without decoding the rest: ``response.text`` would decode a long page whole and
+    keep that copy as long as the response lives. No encoding takes more than 4 bytes for a character, so the first
+    ``4 * limit`` bytes hold the first ``limit`` characters."""
+    content = response.content
+    if not content:
+        return ""
+    decoder = codecs.getincrementaldecoder(response.encoding or "utf-8")(errors="replace")
+    if len(content) <= 4 * limit:
+        return (decoder.decode(content) + decoder.decode(b"", final=True))[:limit]
+    return decoder.decode(content[:4 * limit])[:limit]  # not final: a character cut at the end is not judged
 
 @dataclass
 class Exchange:
@@ -271,7 +286,7 @@ class Evidence:
         elapsed = (time.perf_counter() - started) * 1000
         r = self.redactor
         req_body = request.content.decode("utf-8", "replace") if request.content else ""
-        resp_body = response.text[:MAX_BODY_CHARS] if response is not None else ""
+        resp_body = body_text(response) if response is not None else ""
         resp_ct = response.headers.get("content-type", "") if response is not None else ""
         exchange = Exchange(
             seq=0, check=self.current, method=request.method, url=r.text(str(request.url)),

@@ -1,12 +1,14 @@
-"""Redaction: by name and by registered value, in headers, URLs, form and JSON bodies, JWTs and PEM."""
+"""Redaction: by name and by registered value, in headers, URLs, form and JSON bodies, JWTs and PEM; the body's
+beginning kept in the evidence."""
 
 from __future__ import annotations
 
 import json
 
 import httpx
+import pytest
 
-from conformance.evidence import Evidence, Redactor
+from conformance.evidence import MAX_BODY_CHARS, Evidence, Redactor, body_text
 from conformance.http import send
 
 
@@ -42,3 +44,25 @@ def test_recorded_exchange_is_redacted_and_attributed():
     assert summary["korrelasjonsid"] == "k-1" and summary["status"] == 404
     [exchange] = list(evidence.iter_exchanges())
     assert exchange.check == "suite::test_a" and "tok-abcdefgh" not in json.dumps(exchange.to_dict())
+
+
+@pytest.mark.parametrize(("content_type", "body"), [
+    ("application/json", "[" + "\u00e9\u20ac\U0001f600" * 120_000 + "]"),  # 2-, 3- and 4-byte characters
+    ("application/json; charset=utf-16", "[\"x\u20ac\"]" * 60_000),
+    ("text/plain; charset=latin-1", "\u00e6\u00f8\u00e5" * 100),
+    ("application/json", "kort"),
+    ("application/json", ""),
+])
+def test_the_kept_beginning_is_what_text_decodes(content_type, body):
+    codec = content_type.split("charset=")[1] if "charset=" in content_type else "utf-8"
+    for content in (body.encode(codec), body.encode(codec)[:-1], b"\xff\xfe[" * 70_000):
+        response = httpx.Response(200, content=content, headers={"content-type": content_type})
+        kept = body_text(response)
+        assert not hasattr(response, "_text")  # the whole body was not decoded (and kept) to take its beginning
+        assert kept == response.text[:MAX_BODY_CHARS]
+
+
+def test_a_long_body_keeps_its_first_characters():
+    page = b"[" + b'{"trekkid":"1"},' * 200_000 + b"{}]"  # 3.2 MB: more than 4 bytes for each kept character
+    response = httpx.Response(200, content=page, headers={"content-type": "application/json"})
+    assert body_text(response, limit=1000) == page[:1000].decode()
