@@ -10,7 +10,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from conformance.apiclient import ApiError
+from conformance.apiclient import ApiError, body_of
 from conformance.http import RetryPolicy
 from conformance.maskinporten import MaskinportenClient, MaskinportenError
 from conformance.profiles.kravogbetalinger import reference as kob
@@ -44,6 +44,15 @@ class TenParallelMixin:
         return 10
 
 
+class KeepsTokenAfter401Mixin:
+    """On a 401 the client drops nothing: it repeats the call with the same token and never gets a new one."""
+
+    def maskinporten(self, credential):
+        client = super().maskinporten(credential)
+        client.invalidate = lambda *args, **kwargs: None
+        return client
+
+
 KNOWN_FIELDS = {"trekkid", "trekkversjon", "sekvensnummer", "opprettet", "saksnummer", "trekkpliktig", "skyldner",
                 "trekkstatus", "trekkstoerrelseForPeriode", "betalingsinformasjon"}
 
@@ -65,6 +74,30 @@ class RestartsFromZero(ReferenceClient):
 
 class GrantPerCall(GrantPerCallMixin, ReferenceClient):
     pass
+
+
+class KeepsTokenAfter401(KeepsTokenAfter401Mixin, ReferenceClient):
+    pass
+
+
+class FirstPageWithoutFra(ReferenceClient):
+    """Starting from nothing, asks the first page with maksAntall alone (no fraSekvensnummer)."""
+
+    def fetch_page(self, fra):
+        if fra == 0:
+            return body_of(self.api._get("", {"maksAntall": self.page_size}), list, "api.list_not_array")
+        return super().fetch_page(fra)
+
+
+class WatermarkFromRequest(ReferenceClient):
+    """Stores the fraSekvensnummer of its last call as the watermark, not the highest sekvensnummer it got."""
+
+    def fetch_page(self, fra):
+        self.asked = fra
+        return super().fetch_page(fra)
+
+    def save_state(self, state):
+        super().save_state({**state, "watermark": getattr(self, "asked", state["watermark"])})
 
 
 class AudIsTokenUrl(AudIsTokenUrlMixin, ReferenceClient):
@@ -169,10 +202,14 @@ class TksTenParallel(TenParallelMixin, tks.ReferenceClient):
     pass
 
 
+class TksKeepsTokenAfter401(KeepsTokenAfter401Mixin, tks.ReferenceClient):
+    pass
+
+
 TKS_BUGS = {"tks-aud-token-url": TksAudIsTokenUrl, "tks-grant-per-call": TksGrantPerCall,
             "tks-drops-last-month": TksDropsLastMonth, "tks-crashes-on-404": TksCrashesOn404,
             "tks-strict-fields": TksStrictFields, "tks-accepts-csv": TksAcceptsCsv,
-            "tks-ten-parallel": TksTenParallel}
+            "tks-ten-parallel": TksTenParallel, "tks-keeps-token-after-401": TksKeepsTokenAfter401}
 
 # -- Krav og betalinger (SBS_API=kravogbetalinger) ------------------------------------------------------------------
 KOB_KNOWN_FIELDS = {"partIdentifikator", "skjermet", "periode", "aapentKravMedGjenstaaendeBeloep",
@@ -222,10 +259,15 @@ class KobTenParallel(TenParallelMixin, kob.ReferenceClient):
     pass
 
 
+class KobKeepsTokenAfter401(KeepsTokenAfter401Mixin, kob.ReferenceClient):
+    pass
+
+
 KOB_BUGS = {"kob-aud-token-url": KobAudIsTokenUrl, "kob-grant-per-call": KobGrantPerCall,
             "kob-recomputes-totals": KobRecomputesTotals, "kob-one-long-window": KobOneLongWindow,
             "kob-crashes-on-404": KobCrashesOn404, "kob-same-consent-again": KobSameConsentAgain,
-            "kob-strict-fields": KobStrictFields, "kob-ten-parallel": KobTenParallel}
+            "kob-strict-fields": KobStrictFields, "kob-ten-parallel": KobTenParallel,
+            "kob-keeps-token-after-401": KobKeepsTokenAfter401}
 
 # -- Utleggstrekk with its event list (SBS_API=utleggstrekk) --------------------------------------------------------
 class UttAudIsTokenUrl(AudIsTokenUrlMixin, utt.ReferenceClient):
@@ -281,15 +323,20 @@ class UttTenParallel(TenParallelMixin, utt.ReferenceClient):
     pass
 
 
+class UttKeepsTokenAfter401(KeepsTokenAfter401Mixin, utt.ReferenceClient):
+    pass
+
+
 UTT_BUGS = {"utt-aud-token-url": UttAudIsTokenUrl, "utt-grant-per-call": UttGrantPerCall,
             "utt-ignores-start": UttIgnoresStart, "utt-rereads-last": UttRereadsLast,
             "utt-polls-all-lookups": UttPollsAllLookups, "utt-keeps-deleted": UttKeepsDeleted,
             "utt-drops-amount": UttDropsAmount, "utt-strict-fields": UttStrictFields,
-            "utt-ten-parallel": UttTenParallel}
+            "utt-ten-parallel": UttTenParallel, "utt-keeps-token-after-401": UttKeepsTokenAfter401}
 
 BUGS = {"stops-after-first-page": StopsAfterFirstPage, "watermark-plus-one": WatermarkPlusOne,
         "restarts-from-zero": RestartsFromZero, "grant-per-call": GrantPerCall, "aud-token-url": AudIsTokenUrl,
-        "no-retry": NoRetry, "retries-403-forever": Retries403Forever,
+        "no-retry": NoRetry, "retries-403-forever": Retries403Forever, "keeps-token-after-401": KeepsTokenAfter401,
+        "first-page-without-fra": FirstPageWithoutFra, "watermark-from-request": WatermarkFromRequest,
         "crashes-on-unknown-field": CrashesOnUnknownField, "ten-parallel-calls": TenParallelCalls,
         "no-systemuser-details": NoSystemuserDetails, "retries-pending-forever": RetriesPendingForever,
         "ignores-external-ref": IgnoresExternalRef}

@@ -24,6 +24,9 @@ CAUGHT_BY = {
     "retries-403-forever": ("fatal-errors", "SBS-ERR-02", "failed"),
     "crashes-on-unknown-field": ("unknown-fields", "SBS-ROB-01", "failed"),
     "ten-parallel-calls": ("slow", "SBS-OPS-01", "failed"),
+    "keeps-token-after-401": ("token-expiry", "SBS-AUTH-03", "failed"),
+    "first-page-without-fra": ("first-sync", "SBS-PAGE-02", "failed"),
+    "watermark-from-request": ("first-sync", "SBS-STATE-02", "failed"),
 }
 
 
@@ -101,6 +104,11 @@ def test_reference_client_over_tls(tmp_path):
     assert code == 5, output  # one scenario does not judge every requirement: incomplete
     assert results["verdict"] == "incomplete" and results["target"]["base_url"].startswith("https://127.0.0.1:")
     assert all(r["status"] in ("passed", "not_run") for r in results["requirements"])
+
+
+def test_every_client_requirement_of_trekkpaalegg_has_a_buggy_client():
+    caught = {req for _, req, _ in CAUGHT_BY.values()} | {req for _, req in CAUGHT_IN_SYSTEMUSER_MODE.values()}
+    assert caught == set(SBS_IDS)
 
 
 @pytest.mark.parametrize("bug", list(CAUGHT_BY))
@@ -181,6 +189,7 @@ TKS_CAUGHT_BY = {  # bug -> (scenario, requirement that must catch it)
     "tks-strict-fields": ("tks-unknown-fields", "TKS-SBS-ROB-01"),
     "tks-accepts-csv": ("tks-fetch", "TKS-SBS-FMT-01"),
     "tks-ten-parallel": ("tks-many", "TKS-SBS-OPS-01"),
+    "tks-keeps-token-after-401": ("tks-token-expiry", "TKS-SBS-AUTH-03"),
 }
 
 
@@ -192,7 +201,7 @@ def test_reference_client_of_trukket_kildeskatt_passes_every_scenario(fmt, tmp_p
     assert {r["id"]: r["status"] for r in results["requirements"]} == {
         r: "passed" for r in load_client_catalogue(TKS).ids}
     assert results["profile"] == TKS and results["target"]["api"] == TKS
-    assert len(results["target"]["scenarios"]) == 4
+    assert len(results["target"]["scenarios"]) == 5
     # The client's state was compared with what the mock served, lookup by lookup, in the report's words.
     assert all(c["evidence"] for c in results["checks"])
 
@@ -215,6 +224,7 @@ KOB_CAUGHT_BY = {
     "kob-same-consent-again": ("kob-consent-expired", "KOB-SBS-CONSENT-01"),
     "kob-strict-fields": ("kob-unknown-fields", "KOB-SBS-ROB-01"),
     "kob-ten-parallel": ("kob-many", "KOB-SBS-OPS-01"),
+    "kob-keeps-token-after-401": ("kob-token-expiry", "KOB-SBS-AUTH-03"),
 }
 
 
@@ -224,7 +234,7 @@ def test_reference_client_of_krav_og_betalinger_passes_every_scenario(tmp_path):
     assert code == 0, output
     assert {r["id"]: r["status"] for r in results["requirements"]} == {
         r: "passed" for r in load_client_catalogue(KOB).ids}
-    assert results["profile"] == KOB and len(results["target"]["scenarios"]) == 6
+    assert results["profile"] == KOB and len(results["target"]["scenarios"]) == 7
     # the consent scenario refused the first (expired) consent token; the client fetched a new one, and the
     # authorization code it fetches them with is not in the evidence
     [path] = (tmp_path / "o" / "evidence").glob("*kob-consent-expired*")
@@ -246,6 +256,7 @@ UTT_CAUGHT_BY = {
     "utt-drops-amount": ("utt-first-sync", "UTT-SBS-STATE-01"),
     "utt-strict-fields": ("utt-unknown-fields", "UTT-SBS-ROB-01"),
     "utt-ten-parallel": ("utt-slow", "UTT-SBS-OPS-01"),
+    "utt-keeps-token-after-401": ("utt-token-expiry", "UTT-SBS-AUTH-03"),
 }
 OTHER_APIS = {TKS: TKS_CAUGHT_BY, KOB: KOB_CAUGHT_BY, UTT: UTT_CAUGHT_BY}
 API_BUGS = [(api, bug, *caught) for api, caught_by in OTHER_APIS.items() for bug, caught in caught_by.items()]

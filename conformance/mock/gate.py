@@ -182,9 +182,12 @@ class Gate:
         except AccessTokenError as exc:
             raise self.unauthenticated() from exc
         notes(request)["token_jti"] = claims.get("jti")
-        limit = self.state.behaviour.token_max_uses
-        if limit is not None and self.state.use_token(str(claims.get("jti"))) > limit:
-            raise self.unauthenticated()  # the scenario's token "expires" mid-sync
+        behaviour = self.state.behaviour
+        if behaviour.token_max_uses is not None:
+            uses, order = self.state.use_token(str(claims.get("jti")))
+            if uses > behaviour.token_max_uses and (behaviour.expiring_tokens is None
+                                                     or order < behaviour.expiring_tokens):
+                raise self.unauthenticated()  # the scenario's token "expires" mid-sync
         if self.profile.scope not in str(claims.get("scope", "")).split() and not faults.on("ignore-scope"):
             raise self.forbidden()
         user_id = systemuser_id(claims)

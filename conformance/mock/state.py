@@ -25,6 +25,10 @@ class Behaviour:
     transient: dict[int, tuple[int, int | None]] = field(default_factory=dict)  # API call no. -> (status, Retry-After)
     forbidden: bool = False  # 403 on every API call
     token_max_uses: int | None = None  # a token is treated as expired (401) after this many API calls
+    # ... only the first this many tokens the client uses (None: every token). A client calling in parallel
+    # repeats several refused calls at once: with every token expiring by count, a repeat could meet a new token
+    # already used up by the other calls; a real token expires by time and serves a repeat at once.
+    expiring_tokens: int | None = None
 
 
 @dataclass
@@ -44,6 +48,7 @@ class MockState:
     data: dict[str, Any] = field(default_factory=dict)  # profile name -> that profile's mock data
     assumptions: dict[str, str] = field(default_factory=dict)  # the mock's named assumptions (scope mock)
     _token_uses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    _token_order: dict[str, int] = field(default_factory=dict)
     _in_flight: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -75,10 +80,14 @@ class MockState:
             self.api_calls += 1
             return self.api_calls
 
-    def use_token(self, jti: str) -> int:
+    def use_token(self, jti: str) -> tuple[int, int]:
+        """Count a call made with this token: (its calls so far, this one included; how many tokens were used
+        before it was first used)."""
         with self._lock:
+            if jti not in self._token_uses:
+                self._token_order[jti] = len(self._token_order)
             self._token_uses[jti] += 1
-            return self._token_uses[jti]
+            return self._token_uses[jti], self._token_order[jti]
 
     def set_origin(self, origin: str) -> None:
         """Where the mock is reachable; the issuer is the origin with a trailing slash, as in Maskinporten."""

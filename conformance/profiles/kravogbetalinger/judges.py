@@ -95,7 +95,8 @@ def consent_01(run: ScenarioRun) -> Verdict:
 
 class KravOgBetalingerJudges(Judges):
     MAP: ClassVar[dict[str, Any]] = {
-        "KOB-SBS-AUTH-01": "grants_valid", "KOB-SBS-AUTH-02": "tokens_reused", "KOB-SBS-AAPNE-01": "state_right",
+        "KOB-SBS-AUTH-01": "grants_valid", "KOB-SBS-AUTH-02": "tokens_reused", "KOB-SBS-AUTH-03": "renews_after_401",
+        "KOB-SBS-AAPNE-01": "state_right",
         "KOB-SBS-PERIOD-01": period_01, "KOB-SBS-NODATA-01": nodata_01, "KOB-SBS-CONSENT-01": consent_01,
         "KOB-SBS-ROB-01": "tolerates_unknown_fields", "KOB-SBS-OPS-01": "max_five_concurrent",
     }

@@ -96,7 +96,8 @@ def _lookup_of(path: str) -> str:
 
 class TrukketKildeskattJudges(Judges):
     MAP: ClassVar[dict[str, Any]] = {
-        "TKS-SBS-AUTH-01": "grants_valid", "TKS-SBS-AUTH-02": "tokens_reused", "TKS-SBS-GET-01": get_01,
+        "TKS-SBS-AUTH-01": "grants_valid", "TKS-SBS-AUTH-02": "tokens_reused", "TKS-SBS-AUTH-03": "renews_after_401",
+        "TKS-SBS-GET-01": get_01,
         "TKS-SBS-NODATA-01": nodata_01, "TKS-SBS-ROB-01": "tolerates_unknown_fields", "TKS-SBS-FMT-01": fmt_01,
         "TKS-SBS-OPS-01": "max_five_concurrent",
     }

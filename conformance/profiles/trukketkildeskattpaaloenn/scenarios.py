@@ -20,6 +20,8 @@ from conformance.profiles.trukketkildeskattpaaloenn.mock import (
 
 Lookup = tuple[str, int]
 BASE = ("TKS-SBS-AUTH-01", "TKS-SBS-GET-01", "TKS-SBS-FMT-01", "TKS-SBS-OPS-01")
+# The token-expiry scenario: the client's first token is refused (401) after this many calls; the next ones live on.
+TOKEN_USES = 4
 
 
 def _setup(lookups: Callable[[MockState], list[Lookup]], variants: tuple[str, ...] = (),
@@ -58,6 +60,9 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              (*BASE, "TKS-SBS-ROB-01"), _setup(_with_data(3), variants=("tks-extra-fields",)), env=env),
     Scenario("tks-many", "40 lookups with 0.05 s latency each: checks the client's concurrency and token reuse",
              (*BASE, "TKS-SBS-AUTH-02"), _setup(_with_data(40), behaviour=Behaviour(latency=0.05)), env=env),
+    Scenario("tks-token-expiry", "Twelve lookups; the first token is refused (401) after four calls: it expires "
+             "mid-run", (*BASE, "TKS-SBS-AUTH-03"),
+             _setup(_with_data(12), behaviour=Behaviour(token_max_uses=TOKEN_USES, expiring_tokens=1)), env=env),
 )}
 
 

@@ -63,6 +63,7 @@ def lookup_01(run: ScenarioRun) -> Verdict:
 class UtleggstrekkJudges(Judges):
     MAP: ClassVar[dict[str, Any]] = {
         "UTT-SBS-AUTH-01": "grants_valid", "UTT-SBS-AUTH-02": "tokens_reused",
+        "UTT-SBS-AUTH-03": "renews_after_401",
         "UTT-SBS-START-01": lambda run: eventlist.starts_from_date(run, START_DATO),
         "UTT-SBS-HEND-01": eventlist.inclusive_cursor, "UTT-SBS-LOOKUP-01": lookup_01,
         "UTT-SBS-DEL-01": deleted_removed, "UTT-SBS-STATE-01": "state_right",
