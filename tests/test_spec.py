@@ -224,3 +224,20 @@ def test_a_document_the_closed_fast_path_cannot_mirror_is_walked(tmp_path):
     assert spec._closed(spec.component("Trekkpaalegg")) is None
     item = {**all_examples()[0], "x-extra": 1}
     assert spec.unknown_fields(item, "Trekkpaalegg") == ["$.x-extra"]
+
+
+def test_an_official_utleggstrekk_file_needs_the_assumed_lookup_shape_only(tmp_path):
+    """A-UTT-LOOKUP-PATH: the lookup's parameter names may differ; a lookup at another path is refused before
+    the first check (what the assumption's reason says)."""
+    profile = get("utleggstrekk")
+    document = yaml.safe_load(profile.spec_text)
+    paths = document["paths"]
+    paths["/{pakke}/{personidentifikator}"] = paths.pop("/{rettighetspakke}/{identifikator}")
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text(yaml.safe_dump(document))
+    load_spec(renamed, profile).require(list(profile.operations), list(profile.schemas), profile.title_en)
+    paths["/{pakke}/utleggstrekk/{personidentifikator}"] = paths.pop("/{pakke}/{personidentifikator}")
+    moved = tmp_path / "moved.yaml"
+    moved.write_text(yaml.safe_dump(document))
+    with pytest.raises(ConfigError, match=r"lacks GET /\{rettighetspakke\}/\{identifikator\}"):
+        load_spec(moved, profile).require(list(profile.operations), list(profile.schemas), profile.title_en)
