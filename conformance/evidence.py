@@ -138,7 +138,6 @@ def _secret_key(key: str, value: str) -> str | None:
     return REDACTED if key.lower() in SECRET_NAMES else None
 
 
-
 def body_text(response: httpx.Response, limit: int = MAX_BODY_CHARS) -> str:
     """The first ``limit`` characters of the body, decoded as ``response.text`` decodes it (the response's
     encoding, errors replaced), without decoding the rest: ``response.text`` would decode a long page whole and
@@ -151,6 +150,7 @@ def body_text(response: httpx.Response, limit: int = MAX_BODY_CHARS) -> str:
     if len(content) <= 4 * limit:
         return (decoder.decode(content) + decoder.decode(b"", final=True))[:limit]
     return decoder.decode(content[:4 * limit])[:limit]  # not final: a character cut at the end is not judged
+
 
 @dataclass
 class Exchange:
