@@ -141,15 +141,16 @@ def _secret_key(key: str, value: str) -> str | None:
 def body_text(response: httpx.Response, limit: int = MAX_BODY_CHARS) -> str:
     """The first ``limit`` characters of the body, decoded as ``response.text`` decodes it (the response's
     encoding, errors replaced), without decoding the rest: ``response.text`` would decode a long page whole and
-    keep that copy as long as the response lives. No encoding takes more than 4 bytes for a character, so the first
-    ``4 * limit`` bytes hold the first ``limit`` characters."""
+    keep that copy as long as the response lives. The first ``4 * limit`` bytes hold them in UTF-8, UTF-16, UTF-32
+    and the one-byte charsets; an encoding with longer sequences (UTF-7, ISO-2022) is decoded on as far as needed."""
     content = response.content
     if not content:
         return ""
     decoder = codecs.getincrementaldecoder(response.encoding or "utf-8")(errors="replace")
-    if len(content) <= 4 * limit:
-        return (decoder.decode(content) + decoder.decode(b"", final=True))[:limit]
-    return decoder.decode(content[:4 * limit])[:limit]  # not final: a character cut at the end is not judged
+    text = decoder.decode(content[:4 * limit], final=len(content) <= 4 * limit)
+    if len(text) < limit and len(content) > 4 * limit:
+        text += decoder.decode(content[4 * limit:], final=True)
+    return text[:limit]
 
 
 @dataclass

@@ -51,6 +51,7 @@ def test_recorded_exchange_is_redacted_and_attributed():
     ("application/json; charset=utf-16", "[\"x\u20ac\"]" * 60_000),
     ("text/plain; charset=latin-1", "\u00e6\u00f8\u00e5" * 100),
     ("application/json", "kort"),
+    ("text/plain; charset=iso2022_jp", "\u65e5a" * 150_000),  # 4.5 bytes a character: decoded on as needed
     ("application/json", ""),
 ])
 def test_the_kept_beginning_is_what_text_decodes(content_type, body):
