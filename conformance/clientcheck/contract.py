@@ -54,8 +54,9 @@ def save_state(path: Path, data: Any) -> None:
 
 class ReferenceBase:
     """The behaviours every reference client shares, each one method a buggy client (tests) can override: its
-    token client by the contract, the token reused until near expiry, retries with backoff, and for a client that
-    calls in parallel at most four calls at a time (Skatteetaten allows five per API and organisation)."""
+    token client by the contract, the token reused until near expiry (a new one once after a 401), retries with
+    backoff, and for a client that calls in parallel at most four calls at a time (Skatteetaten allows five per API
+    and organisation)."""
 
     PARALLEL = 4
 
@@ -75,6 +76,15 @@ class ReferenceBase:
 
     def parallel(self) -> int:
         return self.PARALLEL
+
+    def renewing(self, call: Callable[[], Any]) -> Any:
+        """``call()`` (one API call answering a response); on a 401 drop the token and call once more, with a new
+        one."""
+        response = call()
+        if response.status_code == 401:
+            self.mp.invalidate()
+            response = call()
+        return response
 
 
 def guarded(work: Callable[[], Any], done: Callable[[Any], str]) -> int:

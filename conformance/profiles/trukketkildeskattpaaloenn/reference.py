@@ -77,10 +77,7 @@ class ReferenceClient(contract.ReferenceBase):
     def fetch(self, person: str, year: str) -> dict[str, Any]:
         """One lookup; on a 401 drop the token and try once more with a new one."""
         path = f"/{self.package}/{year}/{person}"
-        response = self.api._get(path)
-        if response.status_code == 401:
-            self.mp.invalidate()
-            response = self.api._get(path)
+        response = self.renewing(lambda: self.api._get(path))
         entry: dict[str, Any] = {"personidentifikator": person, "inntektsaar": int(year)}
         if response.status_code == 200:
             return {**entry, "status": "data", "maaneder": self.read_months(response)}

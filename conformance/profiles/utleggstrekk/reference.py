@@ -26,7 +26,6 @@ from conformance.apiclient import KeepAliveApiClient, body_of
 from conformance.clientcheck import contract
 from conformance.feed import INCLUSIVE, pages
 from conformance.profiles.utleggstrekk.common import period_params
-from conformance.wire import WireResponse
 
 PAGE = 100
 
@@ -55,20 +54,11 @@ class ReferenceClient(contract.ReferenceBase):
         """Where this poll starts: the watermark + 1, or (first poll) where start?dato says."""
         if isinstance(state.get("watermark"), int):
             return state["watermark"] + 1
-        body = body_of(self.get(self.events, "/hendelser/start", {"dato": self.start_dato}), dict,
-                       "api.hend.not_object")
-        return int(body["sekvensnummer"])
-
-    def get(self, api: KeepAliveApiClient, path: str, params: Mapping[str, Any]) -> WireResponse:
-        """One call; on a 401 drop the token and try once more with a new one."""
-        response = api._get(path, params)
-        if response.status_code == 401:
-            self.mp.invalidate()
-            response = api._get(path, params)
-        return response
+        response = self.renewing(lambda: self.events._get("/hendelser/start", {"dato": self.start_dato}))
+        return int(body_of(response, dict, "api.hend.not_object")["sekvensnummer"])
 
     def page(self, fra: int, antall: int) -> list[dict[str, Any]]:
-        response = self.get(self.events, "/hendelser", {"fraSekvensnummer": fra, "antall": antall})
+        response = self.renewing(lambda: self.events._get("/hendelser", {"fraSekvensnummer": fra, "antall": antall}))
         if response.status_code == 404:  # past the end, as 404 FA-005 (A-UTT-PAST-END)
             return []
         return body_of(response, dict, "api.hend.not_object").get("hendelser") or []
@@ -76,7 +66,7 @@ class ReferenceClient(contract.ReferenceBase):
     def lookup(self, key: tuple[str, str]) -> tuple[tuple[str, str], list[dict[str, Any]] | None]:
         """The months of one (identifier, period); None when deleted (410) or gone (404)."""
         person, periode = key
-        response = self.get(self.lookups, f"/{self.package}/{person}", period_params(periode))
+        response = self.renewing(lambda: self.lookups._get(f"/{self.package}/{person}", period_params(periode)))
         if response.status_code in (404, 410):
             return key, None
         return key, body_of(response, dict, "api.not_object").get("utleggstrekkPerMaaned") or []
