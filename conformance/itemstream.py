@@ -1,9 +1,17 @@
-"""A JSON array received in chunks and kept on disk, one item per line: a list of any length in bounded memory.
+"""A JSON array received in chunks and kept on disk, item by item: a list of any length in bounded memory.
 
 :class:`JsonArraySpool` is a :class:`~conformance.http.BodySink`: it splits the array into its items as the
-bytes arrive (the standard library's C decoder finds each item's end), writes each item compactly to a spool
-file, and remembers where it starts. Items are then read back one at a time, in order or by index; memory
+bytes arrive (the standard library's C decoder finds each item's end), writes each item's text as it came to a
+spool file, and remembers where it starts. Items are then read back one at a time, in order or by index; memory
 holds eight bytes per item plus the item being decoded.
+
+An item read back is the value the standard library's decoder gives for its text, as for a body that was not
+spooled: the text is kept as sent, never written again from the decoded value (a serialiser turns NaN and
+Infinity into null and refuses integers beyond 64 bits and lone surrogates). orjson reads items back, being
+twice as fast per item; it refuses what the standard library reads differently (NaN, Infinity, an overflowing
+number, a lone surrogate: those items are decoded by the standard library), except integers beyond 64 bits,
+which it reads as floats. So a spool that received an integer literal of 19 digits or more reads every item
+with the standard library.
 """
 
 from __future__ import annotations
@@ -21,7 +29,17 @@ import orjson
 MAX_ITEM_CHARS = 4 * 1024 * 1024  # one item of a list larger than this is refused (or it is malformed)
 PENDING_BYTES = 256 * 1024  # items gathered before they are written to the spool
 _WHITESPACE = " \t\r\n"
+_NUMBER_CHARS = "0123456789.eE+-"
+_ORJSON_DIGITS = 18  # integer literals up to this long (a sign included) are within orjson's 64 bits
 _KINDS = {"{": "object", '"': "string", "t": "true/false", "f": "true/false", "n": "null"}
+
+
+def _cut_number(item: Any, text: str, end: int) -> bool:
+    """The number decoded may be the start of a longer one cut by the chunk: "12." or "1e-" is not a number, so
+    the decoder stops before the "." and returns 12."""
+    rest = text[end:end + 3]  # at most "e+" of a number is left over when it was cut
+    return len(rest) <= 2 and not rest.strip(_NUMBER_CHARS) and isinstance(item, int | float) \
+        and not isinstance(item, bool)
 
 
 class MalformedArray(ValueError):
@@ -39,8 +57,13 @@ class JsonArraySpool(Sequence[Any]):
         # Open for the spool's whole life; closed by close().
         self._file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+b")  # noqa: SIM115
         self._lock = threading.Lock()
-        self._decoder = json.JSONDecoder()
+        self._decoder = json.JSONDecoder(parse_int=self._int)
         self.reset()
+
+    def _int(self, literal: str) -> int:
+        if len(literal) > _ORJSON_DIGITS:  # orjson would read it as a float if it exceeds 64 bits
+            self._wide = True
+        return int(literal)
 
     # -- receiving ----------------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -49,6 +72,7 @@ class JsonArraySpool(Sequence[Any]):
         self._state = "start"  # start -> items -> after -> ... -> done
         self._offsets = array("q")
         self._end = 0  # where the next item starts
+        self._wide = False  # an integer literal orjson might read as a float came
         self._pending = bytearray()  # items not yet in the file (written in blocks: a seek per item flushes)
         self._written = 0  # bytes in the file
         self._file.seek(0)
@@ -103,18 +127,18 @@ class JsonArraySpool(Sequence[Any]):
                     if final or len(text) - pos > MAX_ITEM_CHARS:
                         raise MalformedArray("item", f"an item of the array is not valid JSON ({exc.msg})") from exc
                     break  # the item continues in the next chunk
-                if end >= len(text) and not final:
+                if not final and (end >= len(text) or _cut_number(item, text, end)):
                     break  # a number (or literal) might continue in the next chunk
-                self._append(item)
+                self._append(item, text[pos:end])
                 pos, self._state = end, "after"
         self._buffer = text[pos:]
 
-    def _append(self, item: Any) -> None:
-        line = orjson.dumps(item) + b"\n"
+    def _append(self, item: Any, text: str) -> None:
+        data = text.encode("utf-8")  # the text came from UTF-8, so it holds no lone surrogate
         with self._lock:
             self._offsets.append(self._end)
-            self._pending += line
-            self._end += len(line)
+            self._pending += data
+            self._end += len(data)
             if len(self._pending) >= PENDING_BYTES:
                 self._flush()
         if self.on_item is not None:
@@ -141,25 +165,40 @@ class JsonArraySpool(Sequence[Any]):
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        start = self._offsets[index]  # IndexError for an index out of range, as a list
+        offsets = self._offsets
+        start = offsets[index]  # IndexError for an index out of range, as a list
+        index = index % len(offsets)
         with self._lock:
+            end = offsets[index + 1] if index + 1 < len(offsets) else self._end
             self._flush()
             self._file.seek(start)
-            line = self._file.readline()
-        return orjson.loads(line)
+            data = self._file.read(end - start)
+        return self._load(data)
 
     def __iter__(self) -> Iterator[Any]:
-        offset, rest = 0, b""
-        while offset < self._end:
-            with self._lock:
-                self._flush()
-                self._file.seek(offset)
-                chunk = self._file.read(min(1 << 20, self._end - offset))
-            offset += len(chunk)
-            lines = (rest + chunk).split(b"\n")
-            rest = lines.pop()
-            for line in lines:
-                yield orjson.loads(line)
+        offsets, load = self._offsets, self._load
+        with self._lock:  # the items there are now (one being appended meanwhile is not yet one of them)
+            count, total = len(offsets), self._end
+        index, block, base = 0, b"", 0  # block: the file's bytes from base on
+        while index < count:
+            start = offsets[index]
+            end = offsets[index + 1] if index + 1 < count else total
+            if end - base > len(block):  # the item goes past the block: read the next one from its start
+                with self._lock:
+                    self._flush()
+                    self._file.seek(start)
+                    block, base = self._file.read(max(1 << 20, end - start)), start
+            yield load(block[start - base:end - base])
+            index += 1
+
+    def _load(self, data: bytes) -> Any:
+        """The value of one item's text, as the standard library decodes it."""
+        if not self._wide:
+            try:
+                return orjson.loads(data)
+            except orjson.JSONDecodeError:  # NaN, Infinity, an overflowing number, a lone surrogate
+                pass
+        return self._decoder.decode(data.decode("utf-8"))
 
     def __bool__(self) -> bool:
         return len(self._offsets) > 0
