@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -53,3 +54,34 @@ def test_the_suite_under_xdist_writes_one_report_with_every_workers_evidence(tmp
     verify = subprocess.run([sys.executable, "-m", "conformance", "verify", str(out)], capture_output=True,
                             text=True, timeout=60)
     assert verify.returncode == 0, verify.stdout
+
+
+FREEZE_PROBE = '''
+import gc, sys
+import pytest
+
+seen = {}
+
+class Probe:
+    def pytest_runtest_call(self, item):
+        seen[item.name] = gc.get_freeze_count()
+
+rc = pytest.main(sys.argv[1:], plugins=[Probe()])
+print("during", seen, "after", gc.get_freeze_count())
+'''
+
+
+def test_a_conformance_run_freezes_what_lived_before_the_checks_and_unfreezes_at_the_end(tmp_path):
+    (tmp_path / "test_checks.py").write_text(
+        "import pytest\n\n@pytest.mark.requirement('ACME-01')\ndef test_tagged(check):\n    check.step('ok')\n")
+    (tmp_path / "test_plain.py").write_text("def test_plain():\n    assert True\n")
+    probe = tmp_path / "probe.py"
+    probe.write_text(FREEZE_PROBE)
+    tagged = subprocess.run([sys.executable, str(probe), str(tmp_path / "test_checks.py"), "-q", "-p",
+                             "no:cacheprovider", "--sbs-target", "mock", "--sbs-out", str(tmp_path / "out"),
+                             "--rootdir", str(tmp_path)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    during, after = tagged.stdout.rsplit("during ", 1)[1].split(" after ")
+    assert ast.literal_eval(during)["test_tagged"] > 1000 and int(after) == 0, tagged.stdout + tagged.stderr
+    plain = subprocess.run([sys.executable, str(probe), str(tmp_path / "test_plain.py"), "-q", "-p",
+                            "no:cacheprovider"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert "during {'test_plain': 0} after 0" in plain.stdout, plain.stdout + plain.stderr
