@@ -93,3 +93,17 @@ def test_first_fnr_is_the_first_valid_individnummer():
                              for k2 in range(10) if fnr_ok(f"{date6}{i:03d}{k1}{k2}", allow_2032=False)), None)
             assert first_fnr(day, month, year, start) == expected
     assert first_fnr(1, 81, 80, 499, 499) is None
+
+
+def test_weighted_sums_equal_the_sum_of_the_digits_times_the_weights():
+    import random
+
+    from conformance.identifiers import _K1_W, _K2_W, _wsum
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(0, 12)))
+        for weights in (_K1_W, _K2_W):
+            assert _wsum(weights, digits) == sum(w * int(d) for w, d in zip(weights, digits, strict=False))
+    arabic = "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0661"  # other digits: as int() reads them
+    assert _wsum(_K2_W, arabic) == sum(w * int(d) for w, d in zip(_K2_W, arabic, strict=False))
