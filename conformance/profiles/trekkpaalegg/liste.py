@@ -1,7 +1,7 @@
 """The unpaged list of an organisation's trekkpålegg, held the way a list of any length can be held.
 
-:class:`Liste` is a read-only sequence of items backed by a :class:`~conformance.itemstream.JsonArraySpool` (one
-item per line on disk, read back one at a time), with the few values checks need of *every* item kept compactly
+:class:`Liste` is a read-only sequence of items backed by a :class:`~conformance.itemstream.JsonArraySpool` (each
+item's text on disk as it came, read back one at a time), with the few values checks need of *every* item kept compactly
 in memory as it arrives: trekkid, trekkversjon and sekvensnummer.
 """
 
