@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import re
 from typing import Any
 
@@ -38,8 +39,13 @@ def _date(value: Any) -> dt.date | None:
     """A date in the extended (2025-08-10) or the documented basic (20250810) ISO 8601 form; None otherwise."""
     if value is None:
         return None
+    return _parsed_date(str(value))
+
+
+@functools.lru_cache(maxsize=4096)  # a long list repeats the same few hundred dates in every item
+def _parsed_date(text: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(str(value))  # both forms (Python 3.11)
+        return dt.date.fromisoformat(text)  # both forms (Python 3.11)
     except ValueError:
         return None
 
