@@ -9,7 +9,7 @@
    the same bytes, for the bundled document (OpenAPI 3.1) and the same document as 3.0 (as an official ``--spec``
    file may be);
 3. ``--api all`` (every profile) against the single-profile run;
-4. CPU at ``--mock-size 1000`` against 100 (``--full``: and a run over 100 000 items, wall time);
+4. CPU at ``--mock-size 1000`` against 100 (``--full``: and a run over 100 000 items, wall time, median of the rounds);
 5. ``client-check --scenario all`` with the reference client, wall time (reported; no target); and the mock's
    throughput against Stoplight Prism's (``prism mock``, defaults) on the same request, with ``wrk`` at 1 and 16
    connections, where both are installed (``PRISM`` may name Prism's command).
@@ -343,8 +343,12 @@ def main() -> int:
         row("4. CPU --mock-size 1000 / 100", f"{got['1000'][1]:.2f} s / {got['100'][1]:.2f} s = {ratio:.1f}",
             "<= 10", ratio <= 10)
         if args.full:
-            wall, _ = run_cli(tmp, "--no-pdf", "--org", "314961900", "--mock-size", "100000", "--max-body", "100M")
-            row("4. run over 100 000 items, wall", f"{wall:.1f} s", "<= 15 s", wall <= 15)
+            # Each round once: this machine's speed varies by a tenth within the hour, so one run says little.
+            walls = [run_cli(tmp, "--no-pdf", "--org", "314961900", "--mock-size", "100000", "--max-body", "100M")[0]
+                     for _ in range(args.rounds)]
+            wall = statistics.median(walls)
+            row("4. run over 100 000 items, wall", f"{wall:.1f} s (median of {len(walls)}: "
+                f"{', '.join(f'{w:.1f}' for w in walls)})", "<= 15 s", wall <= 15)
         # 5
         wall, cpu, proc = timed([sys.executable, "-m", "conformance", "client-check", "--no-pdf", "--out",
                                  str(tmp / "cc"), "--", sys.executable, "-m", "conformance.clientcheck.reference"])
