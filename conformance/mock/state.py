@@ -30,6 +30,12 @@ class Behaviour:
     # already used up by the other calls; a real token expires by time and serves a repeat at once.
     expiring_tokens: int | None = None
 
+    @classmethod
+    def first_token_expires(cls, after: int = 4) -> Behaviour:
+        """The token-expiry scenario of a client that may call in parallel: its first token is refused (401) after
+        ``after`` API calls, as if it expired mid-run; the tokens it gets after that live on."""
+        return cls(token_max_uses=after, expiring_tokens=1)
+
 
 @dataclass
 class MockState:

@@ -25,8 +25,6 @@ from conformance.profiles.kravogbetalinger.mock import data, register_consent, s
 from conformance.profiles.kravogbetalinger.rules import in_period, overview
 
 BASE = ("KOB-SBS-AUTH-01", "KOB-SBS-OPS-01")
-# The token-expiry scenario: the client's first token is refused (401) after this many calls; the next ones live on.
-TOKEN_USES = 4
 ID_FIELD = {"krav": "kravidentifikator", "innbetalinger": "innbetalingsidentifikator",
             "utbetalinger": "utbetalingsidentifikator"}
 
@@ -95,7 +93,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("kob-token-expiry", "Nine years of payments; the first token is refused (401) after four calls: it "
              "expires mid-run", (*BASE, "KOB-SBS-AUTH-03", "KOB-SBS-NODATA-01"),
              _setup(Task(("innbetalinger",), "2016-01-01", "2024-12-31"),
-                    behaviour=Behaviour(token_max_uses=TOKEN_USES, expiring_tokens=1)), env=env),
+                    behaviour=Behaviour.first_token_expires()), env=env),
 )}
 
 

@@ -20,8 +20,6 @@ from conformance.profiles.trukketkildeskattpaaloenn.mock import (
 
 Lookup = tuple[str, int]
 BASE = ("TKS-SBS-AUTH-01", "TKS-SBS-GET-01", "TKS-SBS-FMT-01", "TKS-SBS-OPS-01")
-# The token-expiry scenario: the client's first token is refused (401) after this many calls; the next ones live on.
-TOKEN_USES = 4
 
 
 def _setup(lookups: Callable[[MockState], list[Lookup]], variants: tuple[str, ...] = (),
@@ -62,7 +60,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              (*BASE, "TKS-SBS-AUTH-02"), _setup(_with_data(40), behaviour=Behaviour(latency=0.05)), env=env),
     Scenario("tks-token-expiry", "Twelve lookups; the first token is refused (401) after four calls: it expires "
              "mid-run", (*BASE, "TKS-SBS-AUTH-03"),
-             _setup(_with_data(12), behaviour=Behaviour(token_max_uses=TOKEN_USES, expiring_tokens=1)), env=env),
+             _setup(_with_data(12), behaviour=Behaviour.first_token_expires()), env=env),
 )}
 
 

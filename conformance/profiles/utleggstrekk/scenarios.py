@@ -21,8 +21,6 @@ from conformance.profiles.utleggstrekk.mock import data, persons, record, seed
 
 START_DATO = "2023-06-01"
 BASE = ("UTT-SBS-AUTH-01", "UTT-SBS-START-01", "UTT-SBS-HEND-01", "UTT-SBS-STATE-01", "UTT-SBS-OPS-01")
-# The token-expiry scenario: the client's first token is refused (401) after this many calls; the next ones live on.
-TOKEN_USES = 4
 
 
 def _setup(variants: tuple[str, ...] = (), behaviour: Behaviour | None = None, size: int = 400
@@ -69,7 +67,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              _setup(behaviour=Behaviour(latency=0.05), size=200), env=env),
     Scenario("utt-token-expiry", "The first token is refused (401) after four calls: it expires mid-run, in the "
              "event list or in the lookups", (*BASE, "UTT-SBS-AUTH-03"),
-             _setup(behaviour=Behaviour(token_max_uses=TOKEN_USES, expiring_tokens=1), size=200), env=env),
+             _setup(behaviour=Behaviour.first_token_expires(), size=200), env=env),
 )}
 
 
