@@ -37,9 +37,10 @@ _KINDS = {"{": "object", '"': "string", "t": "true/false", "f": "true/false", "n
 def _cut_number(item: Any, text: str, end: int) -> bool:
     """The number decoded may be the start of a longer one cut by the chunk: "12." or "1e-" is not a number, so
     the decoder stops before the "." and returns 12."""
+    if not isinstance(item, int | float) or isinstance(item, bool):  # objects, nearly every item: no slicing
+        return False
     rest = text[end:end + 3]  # at most "e+" of a number is left over when it was cut
-    return len(rest) <= 2 and not rest.strip(_NUMBER_CHARS) and isinstance(item, int | float) \
-        and not isinstance(item, bool)
+    return len(rest) <= 2 and not rest.strip(_NUMBER_CHARS)
 
 
 class MalformedArray(ValueError):
