@@ -1,5 +1,6 @@
 """KeepAliveWire and KeepAliveTrekkpaaleggClient: HTTP/1.1 framing, connection reuse, failures as
-transport errors, retries, and the same answers as the httpx client against the mock."""
+transport errors, retries, and the same answers as the httpx client against the mock; and WireTransport, the
+same wire under the suite's httpx clients: what httpx hands over, framing, reuse, broken answers, proxies."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from conformance.apiclient import ApiError, UnexpectedBody
 from conformance.errors import TargetEnvironmentError
 from conformance.http import RetryPolicy
 from conformance.profiles.trekkpaalegg.client import KeepAliveTrekkpaaleggClient, TrekkpaaleggClient
-from conformance.wire import KeepAliveWire
+from conformance.wire import KeepAliveWire, WireTransport
 from conftest import mp_client
 
 
@@ -25,6 +26,8 @@ class CannedServer:
     def __init__(self, answers: list[tuple[bytes, str | None]]) -> None:
         self.answers = answers
         self.accepted = 0
+        self.closed = 0
+        self._closing = threading.Condition()
         self.requests: list[bytes] = []
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
@@ -53,6 +56,14 @@ class CannedServer:
                     conn.sendall(body)
                     if after == "close":
                         break
+            with self._closing:
+                self.closed += 1
+                self._closing.notify_all()
+
+    def wait_closed(self, n: int) -> None:
+        """Until the server has closed ``n`` connections."""
+        with self._closing:
+            assert self._closing.wait_for(lambda: self.closed >= n, timeout=10)
 
     def close(self) -> None:
         self.sock.close()
@@ -206,3 +217,118 @@ def test_tls_with_the_run_ca_and_an_untrusted_server(tmp_path, state, creds):
         assert error.cause.startswith("TLS handshake with 127.0.0.1 failed") and "CA bundle" in error.hint
         unverified = KeepAliveWire(running.base_url, verify=False).get("/api/trekkpaalegg/v1")
         assert unverified.status_code == 401
+
+
+# -- WireTransport: the transport under the suite's httpx clients (conformance.http.bounded_client) ------------------
+
+
+def suite_get(url: str, **kwargs) -> httpx.Response:
+    """A GET as the suite sends it: bounded_client, send(), within the run's bounds."""
+    from conformance.http import CallLimits, bounded_client, send
+
+    client = bounded_client(timeout=kwargs.pop("timeout", 5.0))
+    try:
+        return send(client, client.build_request("GET", url, **kwargs), limits=CallLimits(timeout=5.0))
+    finally:
+        client.close()
+
+
+def test_the_suite_client_keeps_what_httpx_gave_it(canned):
+    """Repeated headers, the reason phrase, the HTTP version, informational answers and a cookie: as httpcore
+    gives them, now over the wire."""
+    from conformance.http import bounded_client
+
+    early = b"HTTP/1.1 103 Early Hints\r\nlink: </a.css>\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n"
+    created = (b"HTTP/1.1 201 Created\r\nlink: <a>\r\nlink: <b>\r\nset-cookie: lb=node2; Path=/\r\n"
+               b"content-length: 2\r\n\r\n{}")
+    old = b"HTTP/1.0 200 OK\r\ncontent-length: 4\r\n\r\n[10]"
+    server = canned([(early + created, None), (ok(b"[2]"), None), (old, "close")])
+    client = bounded_client(timeout=5.0)
+    assert isinstance(client._transport, WireTransport)  # direct connections: the wire, not httpcore
+    first = client.get(server.url + "/a")
+    assert (first.status_code, first.reason_phrase, first.http_version) == (201, "Created", "HTTP/1.1")
+    assert first.headers.get_list("link") == ["<a>", "<b>"] and first.json() == {}
+    assert client.get(server.url + "/b").json() == [2]
+    assert b"cookie: lb=node2" in server.requests[1].lower()  # the cookie set by the first answer is sent
+    last = client.get(server.url + "/c")
+    assert (last.http_version, last.json()) == ("HTTP/1.0", [10]) and server.accepted == 1
+    client.close()
+
+
+def test_the_suite_client_frames_bodies_and_reuses_connections(canned):
+    chunked = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\n[1,\r\n2\r\n2]\r\n0\r\n\r\n"
+    until_close = b"HTTP/1.1 200 OK\r\n\r\n[7]"
+    server = canned([(chunked, None), (ok(b"[0]", "connection: close\r\n"), "close"), (until_close, "close"),
+                     (ok(b"[8]") + b"HTTP/1.1 200 OK\r\n\r\n", None), (ok(b"[9]"), None)])
+    from conformance.http import bounded_client
+
+    client = bounded_client(timeout=5.0)
+    bodies = [client.get(server.url + "/a").json() for _ in range(3)]
+    assert bodies == [[1, 2], [0], [7]] and server.accepted == 2
+    assert client.get(server.url + "/b").json() == [8]  # the answer stands; what follows it is not used
+    assert client.get(server.url + "/c").json() == [9] and server.accepted == 4
+    client.close()
+
+
+def test_the_suite_client_sends_a_get_again_on_a_closed_kept_alive_connection_and_a_post_on_a_new_one(canned):
+    from conformance.http import bounded_client
+
+    server = canned([(ok(b"[1]"), "close"), (ok(b"[2]"), None), (ok(b"[3]"), "close"), (ok(b"{}"), None)])
+    client = bounded_client(timeout=5.0)
+    assert client.get(server.url + "/a").json() == [1]
+    assert client.get(server.url + "/a").json() == [2] and server.accepted == 2
+    assert client.get(server.url + "/a").json() == [3]
+    server.wait_closed(2)
+    # The server closed without saying so; seen before the POST is sent, so it goes on a new connection once.
+    assert client.post(server.url + "/token", data={"grant_type": "x"}).json() == {} and server.accepted == 3
+    assert server.requests[3].startswith(b"POST /token HTTP/1.1\r\n")
+    assert b"content-type: application/x-www-form-urlencoded" in server.requests[3].lower()
+    client.close()
+
+
+def test_an_idle_connection_is_not_used_after_the_keep_alive_expiry(canned, monkeypatch):
+    import conformance.wire
+
+    server = canned([(ok(b"[1]"), None), (ok(b"[2]"), None)])
+    monkeypatch.setattr(conformance.wire, "IDLE_EXPIRY", -1.0)  # every idle connection has expired
+    from conformance.http import bounded_client
+
+    client = bounded_client(timeout=5.0)
+    assert [client.get(server.url + "/a").json() for _ in range(2)] == [[1], [2]] and server.accepted == 2
+    client.close()
+
+
+@pytest.mark.parametrize("answer, kind, text", [
+    (b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n[1", httpx.RemoteProtocolError, "in the middle of a response"),
+    (b"NOT HTTP AT ALL\r\n\r\n", httpx.RemoteProtocolError, "HttpParser"),
+    (b"HTTP/1.1 200 OK\r\n" + b"x-long: " + b"a" * 200_000, httpx.RemoteProtocolError, "head is longer than"),
+    (b"", httpx.RemoteProtocolError, "without answering"),
+])
+def test_broken_answers_to_the_suite_client_are_protocol_errors(canned, answer, kind, text):
+    from conformance.errors import TargetUnreachable
+
+    server = canned([(answer, "close")])
+    with pytest.raises(TargetUnreachable) as info:  # send() gives up after its attempt, with the cause
+        suite_get(server.url + "/a")
+    assert isinstance(info.value.__cause__, kind) and text in str(info.value.__cause__)
+
+
+def test_the_suite_client_refuses_header_injection_and_leaves_head_to_httpx(canned):
+    from conformance.http import bounded_client
+
+    server = canned([(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n", None)])
+    client = bounded_client(timeout=5.0)
+    with pytest.raises(httpx.LocalProtocolError):
+        client.get(server.url + "/a", headers={"X-A": "1\r\nInjected: 2"})
+    head = client.head(server.url + "/a")  # a HEAD answer has no body, whatever its content-length says
+    assert head.status_code == 200 and head.content == b"" and server.requests[0].startswith(b"HEAD /a ")
+    client.close()
+
+
+def test_a_proxy_from_the_environment_still_carries_the_suite_client(canned, monkeypatch):
+    server = canned([(ok(b"[5]"), None)])
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert suite_get("http://api.example.invalid/liste").json() == [5]
+    assert server.requests[0].startswith(b"GET http://api.example.invalid/liste HTTP/1.1\r\n")  # the proxy's form
