@@ -346,6 +346,7 @@ class WireTransport(httpx.BaseTransport):
 
     def __init__(self, tls: ssl.SSLContext, backend: httpcore.NetworkBackend,
                  fallback: httpx.BaseTransport) -> None:
+        tls.set_alpn_protocols(["http/1.1"])  # as httpcore offers it on the same (shared) context
         self._pool = _Pool(backend, tls)
         self._fallback = fallback
 

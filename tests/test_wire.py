@@ -332,3 +332,19 @@ def test_a_proxy_from_the_environment_still_carries_the_suite_client(canned, mon
     monkeypatch.delenv("no_proxy", raising=False)
     assert suite_get("http://api.example.invalid/liste").json() == [5]
     assert server.requests[0].startswith(b"GET http://api.example.invalid/liste HTTP/1.1\r\n")  # the proxy's form
+
+
+def test_the_suite_client_over_tls_with_the_run_ca_and_an_untrusted_server(tmp_path, state, creds):
+    from conformance.clientcheck.runner import make_tls
+    from conformance.errors import TargetUnreachable
+    from conformance.mock import serve
+
+    ca, cert, key = make_tls(tmp_path)
+    with serve(state, ssl_certfile=str(cert), ssl_keyfile=str(key)) as running:
+        mp = mp_client(running, creds, verify=str(ca))  # the token's POST goes over TLS too
+        suite = TrekkpaaleggClient(running.base_url, mp.access_token, verify=str(ca))
+        assert [len(suite.hent_side(0, 3)) for _ in range(3)] == [3, 3, 3]
+        suite.close()
+        with pytest.raises(TargetUnreachable) as info:  # httpx's default CAs do not know the run's CA
+            suite_get(running.base_url + "/api/trekkpaalegg/v1")
+        assert info.value.cause.startswith("TLS handshake with 127.0.0.1 failed") and "CA bundle" in info.value.hint

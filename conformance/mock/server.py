@@ -46,6 +46,7 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 IDLE_TIMEOUT = 30.0  # seconds an idle connection (kept alive, or never used) stays open
+IDLE_CLOSE_GRACE = 0.1  # seconds an idle connection told to close at shutdown may take before it is cut
 MAX_CONNECTIONS = 512  # more open connections than this: the oldest idle one is closed for a new one
 
 
@@ -138,7 +139,15 @@ class _PromptServer(uvicorn.Server):
         for connection in list(self.server_state.connections):
             connection.shutdown()  # an idle keep-alive connection closes now, a busy one after its response
         deadline = time.monotonic() + (self.config.timeout_graceful_shutdown or 5.0)
+        # Closing TLS waits for the client's close_notify, which a client holding an idle connection never sends
+        # (it is not reading): idle ones still open after a moment are cut, instead of waiting out the deadline.
+        cut_idle = time.monotonic() + IDLE_CLOSE_GRACE
         while (self.server_state.connections or self.server_state.tasks) and time.monotonic() < deadline:
+            if time.monotonic() >= cut_idle:
+                cut_idle = deadline
+                for connection in list(self.server_state.connections):
+                    if connection.cycle is None or connection.cycle.response_complete:
+                        connection.transport.abort()
             await asyncio.sleep(0.005)
         for task in self.server_state.tasks:
             task.cancel()
