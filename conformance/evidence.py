@@ -44,6 +44,8 @@ PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]
 #: A JWT or any piece of one: ``eyJ`` (base64url of ``{"``) and at least ten more base64url characters, with
 #: up to two more dot-separated parts. A truncated token answer still matches.
 JWT_FRAGMENT = re.compile(r"eyJ[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*){0,2}")
+#: A text with any of these may change when redacted: an escape (JSON, XML entity), a JWT's start, key material.
+_CHANGED_BY = ("\\", "&", "eyJ", "-----BEGIN")
 MAX_BODY_CHARS = 200_000  # of one body kept in the evidence
 LISTED_PER_CHECK = 1000  # exchange summaries kept per check (more are counted, and failing ones kept)
 
@@ -54,6 +56,7 @@ class Redactor:
     def __init__(self) -> None:
         self._secrets: dict[str, str] = {}
         self._ordered: tuple[list[tuple[str, str]], list[int]] = ([], [])
+        self._unmarked: list[str] = []
         self._lock = threading.Lock()
 
     def register(self, value: str | bytes | None, label: str = "secret") -> None:
@@ -72,6 +75,9 @@ class Redactor:
             # Longest first (a secret containing another is replaced whole); with the lengths (negated, so they
             # ascend for bisect) a text skips at once every secret longer than itself: most texts are short.
             self._ordered = (ordered, [-len(secret) for secret, _ in ordered])
+            # A secret holding one of those marks is in a text only if the mark is: tokens and assertions (JWTs)
+            # and keys need no search of their own in :meth:`_unchanged`.
+            self._unmarked = [secret for secret, _ in ordered if not any(m in secret for m in _CHANGED_BY)]
 
     @property
     def secrets(self) -> list[str]:
@@ -115,13 +121,12 @@ class Redactor:
         """True when redaction cannot change ``raw``: it has no escape of any kind (a backslash, an XML entity), so
         every value in it appears verbatim, and no secret-named key, no registered secret, no key or token shape.
         Most API bodies: they are kept as they came, without parsing and writing them again."""
-        if "\\" in raw or "&" in raw or "eyJ" in raw or "-----BEGIN" in raw:
+        if any(marker in raw for marker in _CHANGED_BY):
             return False
         lowered = raw.lower()
         if any(name in lowered for name in SECRET_NAMES):
             return False
-        items, _ = self._ordered
-        return not any(secret in raw for secret, _ in items)
+        return not any(secret in raw for secret in self._unmarked)
 
     def reapply(self, e: Exchange) -> None:
         """Redact an already recorded exchange again with every secret registered since (before writing)."""

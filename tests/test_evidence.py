@@ -25,6 +25,19 @@ def test_by_name_and_by_value():
     assert "s3cret" not in r.text("https://h/p?t=s3cret-token-value")
 
 
+def test_a_body_with_a_registered_token_key_line_or_other_secret_is_never_kept_as_it_came():
+    r = Redactor()
+    token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+    r.register(token, "access_token")
+    r.register("plain-secret-42", "client_secret")
+    r.register("-----BEGIN PRIVATE KEY-----\n" + "A" * 64 + "\n" + "B" * 64 + "\n-----END PRIVATE KEY-----\n",
+               "private_key")
+    for leaked in (token, "plain-secret-42", "B" * 64):
+        for body in (json.dumps({"note": f"x {leaked} y"}), f"<a>{leaked}</a>"):
+            assert leaked not in r.body(body, "application/json" if body[0] == "{" else "application/xml")
+    assert r.body('{"note": "nothing secret"}', "application/json") == '{"note": "nothing secret"}'
+
+
 def test_shapes_are_redacted_even_unregistered():
     r = Redactor()
     text = r.text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl and -----BEGIN PRIVATE KEY-----\nMIIB\n"

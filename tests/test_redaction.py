@@ -174,3 +174,23 @@ def test_a_pdf_rendered_here_is_scanned_as_the_text_it_was_rendered_from(tmp_pat
     (tmp_path / "report.pdf").write_bytes(f"%PDF-1.7 /Title ({PLAIN_SECRET})".encode())
     assert leak_scan(tmp_path, {PLAIN_SECRET: "access_token"}, [], rendered={"report.pdf": "<p>clean</p>"}) == [
         "report.pdf: a registered secret (access_token)"]
+
+
+def test_a_pseudonym_is_the_salted_hmac_of_kind_and_value_however_often_it_is_asked(monkeypatch):
+    import hashlib
+    import hmac
+
+    import conformance.privacy
+    from conformance.privacy import Pseudonymiser
+
+    salt = b"s" * 16
+    pseudo = Pseudonymiser(salt=salt)
+
+    def hmac_of(kind: str, value: str) -> str:
+        return f"{kind}-{hmac.new(salt, f'{kind}:{value}'.encode(), hashlib.sha256).hexdigest()[:10]}"
+
+    asked = [("fnr", "01019012345"), ("konto", "12345678903"), ("fnr", "01019012345"), ("kid", "01019012345")]
+    assert [pseudo.pseudonym(k, v) for k, v in asked] == [hmac_of(k, v) for k, v in asked]
+    monkeypatch.setattr(conformance.privacy, "PSEUDONYMS_KEPT", 2)  # the remembered ones are let go when full
+    assert [pseudo.pseudonym(k, v) for k, v in asked * 2] == [hmac_of(k, v) for k, v in asked * 2]
+    assert Pseudonymiser(salt=b"t" * 16).pseudonym("fnr", "01019012345") != hmac_of("fnr", "01019012345")
