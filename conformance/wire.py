@@ -265,7 +265,7 @@ class _Pool:
                 conn.close()
 
 
-def exchange(pool: _Pool, key: tuple[str, str, int], request: bytes, timeouts: _Timeouts,
+def _exchange(pool: _Pool, key: tuple[str, str, int], request: bytes, timeouts: _Timeouts,
              resend_if_stale: bool) -> tuple[_Connection, _Answer]:
     """Send ``request`` on a kept-alive (or new) connection and read the answer's head. A request that may be sent
     twice (GET) is sent once more on a new connection when the kept-alive one turned out closed."""
@@ -316,7 +316,7 @@ class KeepAliveWire:
             lines.append(f"{name}: {value}")
         request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         try:
-            conn, answer = exchange(self._pool, self._key, request, self._timeouts, resend_if_stale=True)
+            conn, answer = _exchange(self._pool, self._key, request, self._timeouts, resend_if_stale=True)
             try:
                 body = b"".join(conn.body(answer, self._timeouts.read))
             except BaseException:
@@ -359,7 +359,7 @@ class WireTransport(httpx.BaseTransport):
         key = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
         wire = _request_head(request) + _request_body(request)
         try:
-            conn, answer = exchange(self._pool, key, wire, timeouts, resend_if_stale=request.method in _IDEMPOTENT)
+            conn, answer = _exchange(self._pool, key, wire, timeouts, resend_if_stale=request.method in _IDEMPOTENT)
         except _WIRE_ERRORS as exc:
             raise _httpx_error(exc, request) from exc
         return httpx.Response(answer.status, headers=answer.headers,
