@@ -3,8 +3,10 @@ redacted and pseudonymised like JSON ones, and English reports of a second API's
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import subprocess
 import sys
 
 import pytest
@@ -59,6 +61,42 @@ def test_profiles_show_an_unknown_name_is_a_usage_error():
     assert code == 2 and "unknown API 'nope'" in output and TKS in output
     code, _, output = run_cli("profiles", "show")
     assert code == 2 and "needs a profile name" in output
+
+
+# -- the registry ---------------------------------------------------------------------------------------------
+def test_looking_up_a_profile_and_its_reference_client_loads_no_mock():
+    """A reference client is a process of its own per poll: it must not pay for the mock (Starlette, uvicorn, the
+    profiles' fault tables) that it talks to over HTTP."""
+    probe = ("import sys, importlib\n"
+             "from conformance.profiles import profiles\n"
+             "for p in profiles():\n"
+             "    if p.client_catalogue: importlib.import_module(p.package + '.reference')\n"
+             "print(sorted(m for m in sys.modules if m.startswith(('conformance.mock', 'starlette', 'uvicorn'))))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_two_profiles_defining_the_same_switch_are_refused_when_switches_are_looked_up(monkeypatch):
+    from conformance import profiles as registry
+    from conformance.mock import faults, variants
+
+    caches = (registry.switch_owners, faults.known_faults, variants.known_variants)
+    bundled = registry.profiles()
+    twin = dataclasses.replace(get("trekkpaalegg"), name="tvilling", requirement_prefix="TW", client_prefix="TWS")
+    for cached in caches:
+        cached.cache_clear()
+    monkeypatch.setattr(registry, "profiles", lambda: [*bundled, twin])
+    try:
+        for known in (faults.known_faults, variants.known_variants):
+            with pytest.raises(ValueError, match="is defined by both trekkpaalegg and tvilling"):
+                known()
+    finally:
+        monkeypatch.undo()
+        for cached in caches:
+            cached.cache_clear()
+    owners = registry.switch_owners()  # the bundled profiles' switches: each name has one owner
+    assert set(get("trekkpaalegg").faults) <= set(owners) and owners[next(iter(get("trekkpaalegg").faults))] == \
+        "trekkpaalegg"
 
 
 # -- --param --------------------------------------------------------------------------------------------------

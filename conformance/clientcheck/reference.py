@@ -15,7 +15,7 @@ def main() -> int:
 
     try:
         profile = get(os.environ.get("SBS_API") or DEFAULT)
-        return int(profile.clientcheck.reference_main())
+        return profile.run_reference_client()
     except (ConfigError, LookupError) as exc:
         print(f"sbs: {exc}", file=sys.stderr)
         return 2

@@ -35,6 +35,7 @@ CLOCK_SKEW = 10  # iat within +-10 s of the server clock
 CLIENT_GRANT_LIFETIME = 110  # what our client uses: safely under the maximum
 SYSTEMUSER_TYPE = "urn:altinn:systemuser"
 CONSENT_TYPE = "urn:altinn:consent"  # Altinn 3 consent carried in the token (seen in Altinn's TT02 tests)
+CONSENT_HEADER = "AltinnSamtykke"  # Altinn 2: the consent token sent beside the Maskinporten token
 CONSENT_FIELDS = frozenset({"type", "id"})
 ORG_AUTHORITY = "iso6523-actorid-upis"
 #: The claims Digdir allows in a grant (DD-GRANT: others give 400 "Invalid assertion"); ``sub`` is accepted when it

@@ -36,8 +36,9 @@ COMMON_FAULTS: dict[str, tuple[str, str]] = {
 @cache
 def known_faults() -> dict[str, tuple[str, str]]:
     """Every fault the mock knows: the gate's (requirement by suffix) and every profile's (full id)."""
-    from conformance.profiles import profiles
+    from conformance.profiles import profiles, switch_owners
 
+    switch_owners()  # no two profiles define the same name
     out = dict(COMMON_FAULTS)
     for profile in profiles():
         out.update(profile.faults)

@@ -26,8 +26,9 @@ COMMON_VARIANTS: dict[str, tuple[str, str, str | None]] = {
 
 @cache
 def known_variants() -> dict[str, tuple[str, str, str | None]]:
-    from conformance.profiles import profiles
+    from conformance.profiles import profiles, switch_owners
 
+    switch_owners()  # no two profiles define the same name
     out = dict(COMMON_VARIANTS)
     for profile in profiles():
         out.update(profile.variants)

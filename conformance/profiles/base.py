@@ -151,6 +151,13 @@ class Profile:
             raise LookupError(f"the {self.name} profile has no client check")
         return self.module("clientcheck")
 
+    def run_reference_client(self) -> int:
+        """Run the profile's reference client (``main`` of its ``reference`` module) as the client-check contract
+        describes; its process never loads the client check's judges and scenarios, which import the mock."""
+        if self.client_catalogue is None:
+            raise LookupError(f"the {self.name} profile has no client check")
+        return int(self.module("reference").main())
+
     @property
     def faults(self) -> Mapping[str, tuple[str, str]]:
         """fault name -> (requirement id, what the mock then does wrong): the profile's own."""

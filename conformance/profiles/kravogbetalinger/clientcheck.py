@@ -1,5 +1,6 @@
-"""The Krav og betalinger client check: scenarios, the truth to compare a client's state with, its judges, and the
-reference client (``python -m conformance.clientcheck.reference`` runs it for ``SBS_API=kravogbetalinger``)."""
+"""The Krav og betalinger client check: scenarios, the truth to compare a client's state with, its judges. Its reference
+client is the profile's ``reference`` module (``python -m conformance.clientcheck.reference`` runs it for
+``SBS_API=kravogbetalinger``)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,4 @@ def ends_poll(entry: dict[str, Any]) -> bool:
     return False
 
 
-def reference_main() -> int:
-    from conformance.profiles.kravogbetalinger.reference import main
-
-    return main()
-
-
-__all__ = ["JUDGES", "SCENARIOS", "ends_poll", "reference_main", "served_env", "truth"]
+__all__ = ["JUDGES", "SCENARIOS", "ends_poll", "served_env", "truth"]

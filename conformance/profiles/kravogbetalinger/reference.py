@@ -28,8 +28,8 @@ import httpx
 from conformance.apiclient import ApiError, KeepAliveApiClient, UnexpectedBody
 from conformance.clientcheck import contract
 from conformance.errors import ConfigError
+from conformance.maskinporten.grant import CONSENT_HEADER
 from conformance.messages import Message
-from conformance.mock.altinn import HEADER
 from conformance.profiles.kravogbetalinger.rules import LIST_FIELD, windows
 
 ID_FIELD = {"krav": "kravidentifikator", "innbetalinger": "innbetalingsidentifikator",
@@ -82,7 +82,7 @@ class ReferenceClient(contract.ReferenceBase):
         """One call; on a 401 a new token, with ``finans`` on a 403 a new consent token, each once."""
         def call() -> tuple[str | None, Any]:
             consent = self.consent_token() if self.package == "finans" else None
-            return consent, self.api._get(path, params, {HEADER: consent} if consent else None)
+            return consent, self.api._get(path, params, {CONSENT_HEADER: consent} if consent else None)
 
         used, response = call()
         if response.status_code == 401:

@@ -1,5 +1,6 @@
-"""The Trekkpålegg client check: scenarios, the truth to compare a client's state with, its judges, and the
-reference client (``python -m conformance.clientcheck.reference`` runs it for ``SBS_API=trekkpaalegg``)."""
+"""The Trekkpålegg client check: scenarios, the truth to compare a client's state with, its judges. Its reference
+client is the profile's ``reference`` module (``python -m conformance.clientcheck.reference`` runs it for
+``SBS_API=trekkpaalegg``)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,4 @@ def ends_poll(entry: dict[str, Any]) -> bool:
     return entry.get("kind") == "api" and entry.get("status") == 200 and bool(entry.get("short"))
 
 
-def reference_main() -> int:
-    from conformance.profiles.trekkpaalegg.reference import main
-
-    return main()
-
-
-__all__ = ["JUDGES", "SCENARIOS", "ends_poll", "reference_main", "truth"]
+__all__ = ["JUDGES", "SCENARIOS", "ends_poll", "truth"]

@@ -1,5 +1,5 @@
-"""The Trukket kildeskatt client check: scenarios, the truth to compare a client's state with, its judges, and the
-reference client (``python -m conformance.clientcheck.reference`` runs it for
+"""The Trukket kildeskatt client check: scenarios, the truth to compare a client's state with, its judges. Its reference
+client is the profile's ``reference`` module (``python -m conformance.clientcheck.reference`` runs it for
 ``SBS_API=trukketkildeskattpaaloenn``)."""
 
 from __future__ import annotations
@@ -15,10 +15,4 @@ def ends_poll(entry: dict[str, Any]) -> bool:
     return False
 
 
-def reference_main() -> int:
-    from conformance.profiles.trukketkildeskattpaaloenn.reference import main
-
-    return main()
-
-
-__all__ = ["JUDGES", "SCENARIOS", "ends_poll", "reference_main", "truth"]
+__all__ = ["JUDGES", "SCENARIOS", "ends_poll", "truth"]

@@ -1,5 +1,6 @@
-"""The Utleggstrekk client check: scenarios, the truth to compare a client's state with, its judges, and the
-reference client (``python -m conformance.clientcheck.reference`` runs it for ``SBS_API=utleggstrekk``)."""
+"""The Utleggstrekk client check: scenarios, the truth to compare a client's state with, its judges. Its reference
+client is the profile's ``reference`` module (``python -m conformance.clientcheck.reference`` runs it for
+``SBS_API=utleggstrekk``)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,4 @@ def ends_poll(entry: dict[str, Any]) -> bool:
     return entry.get("count") == 0
 
 
-def reference_main() -> int:
-    from conformance.profiles.utleggstrekk.reference import main
-
-    return main()
-
-
-__all__ = ["JUDGES", "SCENARIOS", "ends_poll", "reference_main", "served_env", "truth"]
+__all__ = ["JUDGES", "SCENARIOS", "ends_poll", "served_env", "truth"]
