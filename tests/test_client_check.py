@@ -294,3 +294,30 @@ def test_krav_og_betalinger_client_in_systembruker_mode_reads_the_customer(tmp_p
     assert code in (0, 5), output
     statuses = {r["id"]: r["status"] for r in results["requirements"]}
     assert statuses["KOB-SBS-AAPNE-01"] == "passed" and statuses["KOB-SBS-AUTH-01"] == "passed"
+
+
+def test_a_scenarios_token_and_client_are_refused_by_the_next_scenarios_mock(tmp_path):
+    """The scenarios' mocks share their key material (made once per process) but not their clients or issuers."""
+    import httpx
+
+    from conformance.clientcheck import contract
+    from conformance.clientcheck.runner import scenario_mock
+    from conformance.http import NO_RETRY
+    from conformance.maskinporten.client import MaskinportenError
+    from conformance.profiles.trekkpaalegg import LIST_PATH
+    from conformance.profiles.trekkpaalegg.scenarios import SCENARIOS
+
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    with scenario_mock(SCENARIOS["empty"], tmp_path / "a") as (_, _, first), \
+            scenario_mock(SCENARIOS["empty"], tmp_path / "b") as (second_state, _, second):
+        assert first["SBS_KID"] != second["SBS_KID"] and first["SBS_CLIENT_ID"] != second["SBS_CLIENT_ID"]
+        assert first["SBS_ISSUER"] != second["SBS_ISSUER"]
+        token = contract.maskinporten(first, contract.credential(first), NO_RETRY).access_token()
+        headers = {"Authorization": f"Bearer {token}"}
+        url = second["SBS_BASE_URL"] + LIST_PATH
+        answer = httpx.get(url, params={"fraSekvensnummer": 0}, headers=headers)
+        assert answer.status_code == 401  # signed by the same key, by another issuer
+        stale = {**second, "SBS_CLIENT_ID": first["SBS_CLIENT_ID"], "SBS_KID": first["SBS_KID"]}
+        with pytest.raises(MaskinportenError):
+            contract.maskinporten(stale, contract.credential(stale), NO_RETRY).access_token()
+        assert second_state.maskinporten.tokens_issued == 0

@@ -14,18 +14,21 @@ import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from conformance.clientcheck.scenarios import CLIENT, ORG, SYSTEM_ID, Scenario, Setting
 from conformance.errors import ConfigError
-from conformance.maskinporten.certs import certificate_pem, make_test_pki, new_rsa_key, private_key_pem
+from conformance.maskinporten.certs import TestPki, certificate_pem, make_test_pki, new_rsa_key, private_key_pem
 from conformance.maskinporten.grant import RegisteredClient
 from conformance.messages import Message
+from conformance.mock.maskinporten import MockMaskinporten
 from conformance.mock.server import serve
 from conformance.mock.state import MockState
 from conformance.processes import own_group
@@ -64,13 +67,29 @@ def _profile(api: str) -> Any:
     return get(api)
 
 
+# Key material is made once per process and shared by the scenarios' mocks: two RSA keys for the vendor's test
+# certificate, one for the mock's Maskinporten and two for TLS, made anew for each of ten scenarios, were ~1.4 s
+# of a client-check's wall time. Each scenario still registers the client anew (its own client id and kid), and
+# its mock has its own issuer (its origin), so a token of one scenario's mock is refused by the next.
+@cache
+def vendor_pki() -> TestPki:
+    """The vendor's test virksomhetssertifikat (its CA, certificate and key): like a vendor's one key."""
+    return make_test_pki(ORG)
+
+
+@cache
+def issuer_key() -> rsa.RSAPrivateKey:
+    """The signing key of the scenarios' Maskinporten (Maskinporten signs with one key too)."""
+    return new_rsa_key()
+
+
 def register_vendor_client(state: MockState, folder: Path, setting: Setting = CLIENT,
                            scenario: Scenario | None = None, api: str = "trekkpaalegg") -> dict[str, str]:
     """One client usable both ways: the same key as a registered kid and in a test virksomhetssertifikat; in
     systembruker mode also the customer's system user(s) as the scenario sets them up in Altinn. Returns the
     client-check environment contract's variables."""
     profile = _profile(api)
-    pki = make_test_pki(ORG)
+    pki = vendor_pki()
     kid = f"sbs-{uuid.uuid4().hex[:12]}"
     client_id = str(uuid.uuid4())
     state.maskinporten.register_client(RegisteredClient(client_id, ORG, frozenset({profile.scope}),
@@ -94,6 +113,16 @@ def register_vendor_client(state: MockState, folder: Path, setting: Setting = CL
 
 def make_tls(folder: Path) -> tuple[Path, Path, Path]:
     """A CA for this run and a server certificate for 127.0.0.1 signed by it: (ca, cert, key) files."""
+    paths = folder / "ca.pem", folder / "server-cert.pem", folder / "server-key.pem"
+    for path, content in zip(paths, _tls_material(), strict=True):
+        path.write_bytes(content)
+    paths[2].chmod(0o600)
+    return paths
+
+
+@cache
+def _tls_material() -> tuple[bytes, bytes, bytes]:
+    """(CA certificate, server certificate, server key) as PEM, made once per process."""
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     ca_key, key = new_rsa_key(), new_rsa_key()
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sbs-conformance client-check CA")])
@@ -107,18 +136,14 @@ def make_tls(folder: Path) -> tuple[Path, Path, Path]:
               .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
                                                           x509.DNSName("localhost")]), critical=False)
               .sign(ca_key, hashes.SHA256()))
-    paths = folder / "ca.pem", folder / "server-cert.pem", folder / "server-key.pem"
-    paths[0].write_bytes(certificate_pem([ca]))
-    paths[1].write_bytes(certificate_pem([server]))
-    paths[2].write_bytes(private_key_pem(key))
-    return paths
+    return certificate_pem([ca]), certificate_pem([server]), private_key_pem(key)
 
 
 @contextlib.contextmanager
 def scenario_mock(scenario: Scenario, folder: Path, tls: bool = False, record_file: Any = None,
                   setting: Setting = CLIENT, api: str = "trekkpaalegg"
                   ) -> Iterator[tuple[MockState, Any, dict[str, str]]]:
-    state = MockState(served=[api])
+    state = MockState(maskinporten=MockMaskinporten(key=issuer_key()), served=[api])
     state.traffic = []
     state.record_file = record_file
     scenario.setup(state, setting.data_org)
