@@ -13,8 +13,9 @@ import pytest
 
 from conformance.maskinporten import MaskinportenClient, MaskinportenError, SigningCredential
 from conformance.maskinporten.certs import new_rsa_key
+from conformance.maskinporten.grant import CONSENT_HEADER
 from conformance.mock import serve
-from conformance.mock.altinn import HEADER, JWK_PATH, TOKEN_PATH
+from conformance.mock.altinn import JWK_PATH, TOKEN_PATH
 from conformance.mock.credentials import register_client
 from conformance.mock.state import MOCK_ORG, seeded_state
 from conformance.profiles.kravogbetalinger import CONSENT_RESOURCE, OLD_GATEWAY_ROOT, SCOPE
@@ -85,12 +86,12 @@ def test_the_altinn_samtykke_header_is_verified_by_altinns_key(served):
     consent_token = fetched.json()
     key = jwt.PyJWK(httpx.get(running.origin + JWK_PATH).json()["keys"][0]).key
     assert jwt.decode(consent_token, key, algorithms=["RS256"])["OfferedBy"] == PART
-    assert _get(running, f"/finans/{PART}/aapnekrav", plain, **{HEADER: consent_token}).status_code == 200
+    assert _get(running, f"/finans/{PART}/aapnekrav", plain, **{CONSENT_HEADER: consent_token}).status_code == 200
     claims = jwt.decode(consent_token, options={"verify_signature": False})
     forged = jwt.encode(claims, new_rsa_key(), algorithm="RS256")
     expired = jwt.encode({**claims, "exp": int(time.time()) - 5}, state.maskinporten.samtykke.key, algorithm="RS256")
     for bad in (forged, expired):
-        answer = _get(running, f"/finans/{PART}/aapnekrav", plain, **{HEADER: bad})
+        answer = _get(running, f"/finans/{PART}/aapnekrav", plain, **{CONSENT_HEADER: bad})
         assert answer.status_code == 403 and answer.json()["kode"] == "KB-005"
     assert httpx.get(running.origin + TOKEN_PATH, params={"AuthCode": "nope"}).status_code == 400
 

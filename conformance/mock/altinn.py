@@ -19,11 +19,10 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from conformance.maskinporten.certs import new_rsa_key
-from conformance.maskinporten.grant import CONSENT_HEADER, Consent
+from conformance.maskinporten.grant import Consent
 
 TOKEN_PATH = "/altinn/api/authorization/token"  # ?AuthCode=<the consent's authorization code>
 JWK_PATH = "/altinn/api/authorization/jwk"
-HEADER = CONSENT_HEADER
 
 
 class ConsentTokenError(Exception):

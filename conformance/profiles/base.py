@@ -147,16 +147,17 @@ class Profile:
 
     @cached_property
     def clientcheck(self) -> Any:
-        if self.client_catalogue is None:
-            raise LookupError(f"the {self.name} profile has no client check")
-        return self.module("clientcheck")
+        return self._client_check_module("clientcheck")
 
     def run_reference_client(self) -> int:
         """Run the profile's reference client (``main`` of its ``reference`` module) as the client-check contract
         describes; its process never loads the client check's judges and scenarios, which import the mock."""
+        return int(self._client_check_module("reference").main())
+
+    def _client_check_module(self, name: str) -> Any:
         if self.client_catalogue is None:
             raise LookupError(f"the {self.name} profile has no client check")
-        return int(self.module("reference").main())
+        return self.module(name)
 
     @property
     def faults(self) -> Mapping[str, tuple[str, str]]:

@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from conformance import errorcodes as ec
 from conformance.identifiers import first_fnr, fnr_ok, orgnr_ok
-from conformance.maskinporten.grant import consent_party
+from conformance.maskinporten.grant import CONSENT_HEADER, consent_party
 from conformance.maskinporten.tokens import systemuser_id
 from conformance.mock import altinn
 from conformance.mock.gate import XML, Call, Gate, JSONResponse, Reject, notes
@@ -282,7 +282,7 @@ def routes(gate: Gate) -> list[Route]:
             return
         if faults.on("kob-consent-ignored"):
             return
-        header = request.headers.get(altinn.HEADER)
+        header = request.headers.get(CONSENT_HEADER)
         if header:  # Altinn 2: the consent token in its own header
             try:
                 claims = state.maskinporten.samtykke.verify(header.strip())
@@ -315,7 +315,7 @@ def routes(gate: Gate) -> list[Route]:
 
     def handler(endpoint: str) -> Any:
         def handle(request: Request, call: Call) -> Response:
-            header = request.headers.get(altinn.HEADER)
+            header = request.headers.get(CONSENT_HEADER)
             if header:  # for the client-check judge: which consent token was sent (a digest, never the token)
                 notes(request)["samtykke"] = hashlib.sha256(header.strip().encode()).hexdigest()[:12]
             try:
