@@ -4,6 +4,7 @@ same wire under the suite's httpx clients: what httpx hands over, framing, reuse
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -106,6 +107,27 @@ def test_connection_close_chunked_and_body_until_close(canned):
     answers = [wire.get("/a") for _ in range(3)]
     assert [a.json() for a in answers] == [[0], [1, 2], [7]]
     assert answers[1].headers["transfer-encoding"] == "chunked" and server.accepted == 2
+
+
+@pytest.mark.parametrize("body", [
+    b'[{"sekvensnummer": 123456789012345678901}]',  # beyond 64 bits: orjson would give a float
+    b'[-9223372036854775809, 18446744073709551616]',
+    b'{"trekkprosent": NaN, "x": Infinity}',  # not JSON, but what httpx's response.json() reads
+    '[{"melding": "Ugyldig forespørsel"}]'.encode("utf-16"),
+    b'[{"trekkid": "1", "trekkprosent": 12.5}]',
+], ids=["beyond-64-bits", "past-both-ends-of-64-bits", "nan-infinity", "utf-16", "plain"])
+def test_json_gives_what_the_standard_library_and_httpx_give(canned, body):
+    server = canned([(ok(body), None)])
+    got = KeepAliveWire(server.url).get("/a").json()
+    expected = json.loads(body)
+    assert repr(got) == repr(expected)  # repr: an int stays an int, and NaN equals itself as text
+    assert repr(got) == repr(httpx.Response(200, content=body).json())
+
+
+def test_json_of_a_broken_body_is_a_value_error(canned):
+    server = canned([(ok(b'[1, 2'), None)])
+    with pytest.raises(ValueError):
+        KeepAliveWire(server.url).get("/a").json()
 
 
 def test_a_kept_alive_connection_the_server_closed_is_replaced_once(canned):
