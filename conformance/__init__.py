@@ -4,6 +4,10 @@ kildeskatt på lønn, ...), for the end-user systems (SBS) that integrate with t
 
 from importlib.metadata import PackageNotFoundError, version
 
+from conformance.deferred import defer_httpx_cli
+
+defer_httpx_cli()  # before anything of the package imports httpx
+
 try:
     __version__ = version("sbs-conformance")
 except PackageNotFoundError:  # running from a source tree that is not installed
