@@ -12,13 +12,16 @@
 4. CPU at ``--mock-size 1000`` against 100 (``--full``: and a run over 100 000 items, wall time, median of the rounds);
 5. ``client-check --scenario all`` with the reference client, wall time (reported; no target); and the mock's
    throughput against Stoplight Prism's (``prism mock``, defaults) on the same request, with ``wrk`` at 1 and 16
-   connections, where both are installed (``PRISM`` may name Prism's command).
+   connections, where both are installed (``PRISM`` may name Prism's command), with the stack's ceiling beside it:
+   a server with no application on the same event loop and parser (``bench/bare_server.py``).
 
 Ratios compare measurements made in this one session, rounds alternating, medians compared, so a busy moment of the
 machine hits both sides alike; the machine's load is printed first, and the package's bytecode is compiled first
 as ``pip install`` compiles it. A fixed pure-Python loop is timed first as the machine's yardstick: the absolute
 targets (seconds) hold on a machine as fast as the one issue 14 was measured on, and this machine's speed varies
-from session to session by more than a factor of two.
+from session to session by more than a factor of two. So the absolute rows also print their target at this session's
+speed: scaled by ``st run``'s CPU here against its CPU when the issue was filed (the same program on the same
+mock; 4.16 s then, from the issue's figures). A row is judged against the target as issued.
 """
 
 from __future__ import annotations
@@ -40,6 +43,16 @@ from pathlib import Path
 from typing import Any
 
 ROWS: list[tuple[str, str, str, bool | None]] = []  # (what, measured, target, met)
+
+
+# st run's CPU when issue 14 was filed, from its figures: the default run's 3.04 s CPU was 0.73 of it.
+ISSUE_ST_CPU = 3.04 / 0.73
+
+
+def scaled(target: float, slower: float | None) -> str:
+    """An absolute target in this session's terms: what it asks of a machine ``slower`` times as slow as the one
+    the issue measured on (context for the reader; a row is judged against the target as issued)."""
+    return "" if slower is None else f"; the target at this machine's speed today: {target * slower:.1f} s"
 
 
 def row(what: str, measured: str, target: str, met: bool | None) -> None:
@@ -205,26 +218,46 @@ def wrk(url: str, token: str, connections: int, seconds: int) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
 
-def throughput(prism_cmd: str, tmp: Path, rounds: int) -> dict[int, tuple[float, float]]:
-    """{connections: (the mock's requests/s, Prism's)} on the same request with the same token, medians of
-    alternating rounds after a warm-up of each (Prism's JIT-compiled code is several times faster warm)."""
+def serve_bare(tmp: Path) -> tuple[subprocess.Popen[str], str]:
+    """``bench/bare_server.py``: the stack with no application (the ceiling of any mock on it)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_server.py")), str(port)],
+                            stdout=subprocess.PIPE, text=True, cwd=tmp)
+    assert proc.stdout is not None
+    if proc.stdout.readline().strip() != "ready":
+        proc.kill()
+        raise SystemExit("bench/bare_server.py did not start")
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def throughput(prism_cmd: str, tmp: Path, rounds: int) -> dict[int, dict[str, float]]:
+    """{connections: {"mock", "prism", "bare": requests/s}} on the same request with the same token, medians of
+    alternating rounds after a warm-up of each (Prism's JIT-compiled code is several times faster warm). "bare" is
+    the stack's ceiling (:mod:`bare_server`), measured in the same rounds."""
     mock, origin, token = serve_mock(tmp)
-    prism = None
+    servers: list[subprocess.Popen[Any]] = [mock]
     try:
         prism, prism_origin = serve_prism(prism_cmd, tmp, f"{origin}/openapi.yaml")
-        urls = {"mock": origin + THROUGHPUT_QUERY, "prism": prism_origin + THROUGHPUT_QUERY}
+        servers.append(prism)
+        bare, bare_origin = serve_bare(tmp)
+        servers.append(bare)
+        urls = {"mock": origin + THROUGHPUT_QUERY, "prism": prism_origin + THROUGHPUT_QUERY,
+                "bare": bare_origin + THROUGHPUT_QUERY}
         for url in urls.values():
             wrk(url, token, 16, 3)
-        got: dict[int, dict[str, list[float]]] = {c: {"mock": [], "prism": []} for c in (1, 16)}
+        got: dict[int, dict[str, list[float]]] = {c: {name: [] for name in urls} for c in (1, 16)}
         for n in range(rounds):
             for name in urls if n % 2 == 0 else reversed(list(urls)):
                 for connections in got:
                     got[connections][name].append(wrk(urls[name], token, connections, 5))
-        return {c: (statistics.median(v["mock"]), statistics.median(v["prism"])) for c, v in got.items()}
+        return {c: {name: statistics.median(rates) for name, rates in v.items()} for c, v in got.items()}
     finally:
-        mock.terminate()
-        if prism is not None:
-            prism.terminate()
+        for server in servers:
+            server.terminate()
 
 
 # -- 2. validation against the compiled ceiling -------------------------------------------------------------------
@@ -325,7 +358,13 @@ def main() -> int:
                 f"{ours_wall / got['st'][0]:.2f}", "<= 0.5", ours_wall / got["st"][0] <= 0.5)
         else:
             row("1. default run / st run", "st not installed", "<= 0.5", None)
-        row("1. default run (PDF), CPU", f"{ours_cpu:.2f} s", "<= 1.6 s", ours_cpu <= 1.6)
+        # Issue 14's seconds were measured on this machine at another speed: st run's CPU, the same program on the
+        # same mock then and now, scales them (shown beside each absolute row; the rows are judged as issued).
+        slower = got["st"][1] / ISSUE_ST_CPU if "st" in got else None
+        if slower is not None:
+            print(f"  machine speed against issue 14's: st run took {got['st'][1]:.2f} s of CPU here, "
+                  f"{ISSUE_ST_CPU:.2f} s then ({slower:.2f}x)", flush=True)
+        row("1. default run (PDF), CPU", f"{ours_cpu:.2f} s{scaled(1.6, slower)}", "<= 1.6 s", ours_cpu <= 1.6)
         row("1. the same without the PDF (--no-pdf), CPU", f"{got['no-pdf'][1]:.2f} s, {got['no-pdf'][0]:.2f} s wall",
             "reported", None)
         floor = alternate(args.rounds, {"floor": lambda: pdf_floor(tmp)})["floor"][1]
@@ -364,7 +403,7 @@ def main() -> int:
                      for _ in range(args.rounds)]
             wall = statistics.median(walls)
             row("4. run over 100 000 items, wall", f"{wall:.1f} s (median of {len(walls)}: "
-                f"{', '.join(f'{w:.1f}' for w in walls)})", "<= 15 s", wall <= 15)
+                f"{', '.join(f'{w:.1f}' for w in walls)}){scaled(15, slower)}", "<= 15 s", wall <= 15)
         # 5
         wall, cpu, proc = timed([sys.executable, "-m", "conformance", "client-check", "--no-pdf", "--out",
                                  str(tmp / "cc"), "--", sys.executable, "-m", "conformance.clientcheck.reference"])
@@ -380,9 +419,13 @@ def main() -> int:
             except (SystemExit, OSError, subprocess.CalledProcessError) as exc:  # the other rows stand
                 measured = {}
                 row("5. mock throughput / Stoplight Prism", f"not measured: {str(exc).strip()[:300]}", ">= 10", None)
-            for connections, (ours, theirs) in measured.items():
+            for connections, rate in measured.items():
+                ours, theirs, bare = rate["mock"], rate["prism"], rate["bare"]
                 row(f"5. mock throughput / Stoplight Prism, {connections} connection{'s' * (connections > 1)}",
-                    f"{ours:,.0f} req/s / {theirs:,.0f} req/s = {ours / theirs:.1f}", ">= 10", ours / theirs >= 10)
+                    f"{ours:,.0f} req/s / {theirs:,.0f} req/s = {ours / theirs:.1f}; the stack with no application "
+                    f"(bench/bare_server.py) {bare:,.0f} req/s = {bare / theirs:.1f}x Prism"
+                    + (": no mock on this stack reaches the target here" if bare / theirs < 10 else ""),
+                    ">= 10", ours / theirs >= 10)
     print(f"after: {load()}")
     missed = [r for r in ROWS if r[3] is False]
     print(f"{len(ROWS) - len(missed)} of {len(ROWS)} rows met or reported; {len(missed)} NOT met")
