@@ -7,11 +7,10 @@ holds eight bytes per item plus the item being decoded.
 
 An item read back is the value the standard library's decoder gives for its text, as for a body that was not
 spooled: the text is kept as sent, never written again from the decoded value (a serialiser turns NaN and
-Infinity into null and refuses integers beyond 64 bits and lone surrogates). orjson reads items back, being
-twice as fast per item; it refuses what the standard library reads differently (NaN, Infinity, an overflowing
-number, a lone surrogate: those items are decoded by the standard library), except integers beyond 64 bits,
-which it reads as floats. So a spool that received an integer literal of 19 digits or more reads every item
-with the standard library.
+Infinity into null and refuses integers beyond 64 bits and lone surrogates). Items are read back by
+:func:`conformance.jsonvalue.loads` (orjson where it gives the standard library's value); the spool knows from
+receiving them whether an integer literal orjson might read as a float came, so a spool that received one reads
+every item with the standard library.
 """
 
 from __future__ import annotations
@@ -24,13 +23,12 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, overload
 
-import orjson
+from conformance import jsonvalue
 
 MAX_ITEM_CHARS = 4 * 1024 * 1024  # one item of a list larger than this is refused (or it is malformed)
 PENDING_BYTES = 256 * 1024  # items gathered before they are written to the spool
 _WHITESPACE = " \t\r\n"
 _NUMBER_CHARS = "0123456789.eE+-"
-_ORJSON_DIGITS = 18  # integer literals up to this long (a sign included) are within orjson's 64 bits
 _KINDS = {"{": "object", '"': "string", "t": "true/false", "f": "true/false", "n": "null"}
 
 
@@ -62,7 +60,7 @@ class JsonArraySpool(Sequence[Any]):
         self.reset()
 
     def _int(self, literal: str) -> int:
-        if len(literal) > _ORJSON_DIGITS:  # orjson would read it as a float if it exceeds 64 bits
+        if len(literal) >= jsonvalue.WIDE_DIGITS:  # a sign counted too: orjson might read it as a float
             self._wide = True
         return int(literal)
 
@@ -194,12 +192,7 @@ class JsonArraySpool(Sequence[Any]):
 
     def _load(self, data: bytes) -> Any:
         """The value of one item's text, as the standard library decodes it."""
-        if not self._wide:
-            try:
-                return orjson.loads(data)
-            except orjson.JSONDecodeError:  # NaN, Infinity, an overflowing number, a lone surrogate
-                pass
-        return self._decoder.decode(data.decode("utf-8"))
+        return jsonvalue.loads(data, self._wide)
 
     def __bool__(self) -> bool:
         return len(self._offsets) > 0

@@ -19,7 +19,6 @@ so retries and the one-line descriptions in :mod:`conformance.http` treat every 
 
 from __future__ import annotations
 
-import json
 import re
 import ssl
 import threading
@@ -32,8 +31,8 @@ from typing import Any, NamedTuple
 import httpcore
 import httptools
 import httpx
-import orjson
 
+from conformance import jsonvalue
 from conformance.http import tls_context
 
 _RECV = 65536
@@ -43,7 +42,6 @@ MAX_IDLE = 20  # idle connections kept per origin (httpcore's default)
 # Text that needs no percent-encoding (quote and urlencode would return it unchanged).
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/._~-]*")
 _PLAIN_QUERY = re.compile(r"[A-Za-z0-9._~-]*")
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")  # an integer literal this long may exceed orjson's 64 bits
 _DELIMITED = frozenset({b"content-length", b"transfer-encoding"})  # else the body ends with the connection
 
 
@@ -66,17 +64,9 @@ class WireResponse:
         return self.content.decode("utf-8", "replace")
 
     def json(self) -> Any:
-        """The body as JSON, the value the standard library (and httpx) decode; ``ValueError`` when it is not
-        JSON. orjson decodes it when it can give the same value: it reads an integer beyond 64 bits as a float,
-        so a body with a run of 19 or more digits anywhere (in a string too, to stay simple) goes to the standard
-        library, as does one orjson refuses (NaN, Infinity, an overflowing number, UTF-16 or UTF-32)."""
-        content = self.content
-        if _LONG_DIGITS.search(content) is None:
-            try:
-                return orjson.loads(content)
-            except orjson.JSONDecodeError:
-                pass
-        return json.loads(content)
+        """The body as JSON, the value the standard library (and httpx) decode (:func:`conformance.jsonvalue.loads`);
+        ``ValueError`` when it is not JSON."""
+        return jsonvalue.loads(self.content)
 
 
 class _WireError(Exception):
