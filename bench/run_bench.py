@@ -181,6 +181,15 @@ def pdf_floor(tmp: Path) -> tuple[float, float]:
 THROUGHPUT_QUERY = "/api/trekkpaalegg/v1?fraSekvensnummer=0&maksAntall=1"  # one page of one trekkpålegg
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago, for a server that binds it itself."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def prism_command() -> str | None:
     """Stoplight Prism's command: ``$PRISM``, or ``prism`` on the PATH (``npm install -g @stoplight/prism-cli``)."""
     return os.environ.get("PRISM") or shutil.which("prism")
@@ -188,14 +197,11 @@ def prism_command() -> str | None:
 
 def serve_prism(prism: str, tmp: Path, spec_url: str) -> tuple[subprocess.Popen[bytes], str]:
     """``prism mock`` (defaults) on the document the mock serves: (the process, its origin)."""
-    import socket
     import urllib.request
 
     spec = tmp / "prism-openapi.yaml"
     spec.write_bytes(urllib.request.urlopen(spec_url).read())
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     log = tmp / "prism.log"
     with log.open("wb") as out:  # Prism logs every request: a file, never a pipe nobody reads
         proc = subprocess.Popen([prism, "mock", "-h", "127.0.0.1", "-p", str(port), str(spec)],
@@ -220,11 +226,7 @@ def wrk(url: str, token: str, connections: int, seconds: int) -> float:
 
 def serve_bare(tmp: Path) -> tuple[subprocess.Popen[str], str]:
     """``bench/bare_server.py``: the stack with no application (the ceiling of any mock on it)."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_server.py")), str(port)],
                             stdout=subprocess.PIPE, text=True, cwd=tmp)
     assert proc.stdout is not None
