@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from conformance import jsonvalue
 from conformance.evidence import Evidence
 from conformance.http import (
     CORRELATION_HEADER,
@@ -135,7 +136,7 @@ def body_of(response: httpx.Response | WireResponse, kind: type, wrong_kind: str
     if response.status_code != 200:
         raise ApiError(response)
     try:
-        body = response.json()
+        body = jsonvalue.loads(response.content)  # what response.json() gives (httpx decodes the bytes with json)
     except ValueError as exc:
         raise UnexpectedBody(Message("api.not_json", {"content_type": response.headers.get("content-type")})
                              ) from exc

@@ -97,7 +97,7 @@ class Pseudonymiser:
         for raw, pseudonym in self._other_values.items():  # few or none: values that are not all digits
             if raw in value:
                 value = value.replace(raw, pseudonym)
-        return DIGIT_RUN.sub(self._digits, value) if any(c.isdigit() for c in value) else value
+        return DIGIT_RUN.sub(self._digits, value)  # a text without a long digit run comes back as it was
 
     def _digits(self, m: re.Match[str]) -> str:
         digits = m.group(0)
@@ -143,4 +143,4 @@ def _standalone(m: re.Match[str]) -> bool:
 
 def digit_runs(text: str) -> set[str]:
     """The maximal digit runs of a text of at least :data:`MIN_SCANNED` digits (for the leak scan)."""
-    return {m.group(0) for m in _SCANNED_RUN.finditer(text)}
+    return set(_SCANNED_RUN.findall(text))
