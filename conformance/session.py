@@ -58,6 +58,7 @@ class TargetSession:
     _once: dict[str, _Cached] = field(default_factory=dict)
     _targets: dict[str, ProfileTarget] = field(default_factory=dict)
     _clients: dict[tuple[str, str | None, str | None], MaskinportenClient] = field(default_factory=dict)
+    _roots: tuple[Settings, list[tuple[str, ProfileTarget]]] | None = None  # operation_of's, per settings
 
     @classmethod
     def start(cls, prepared: Prepared) -> TargetSession:
@@ -131,8 +132,11 @@ class TargetSession:
         if kind == "token":
             return "token"
         path = urllib.parse.urlsplit(url).path
-        for target in self._targets.values():
-            root = urllib.parse.urlsplit(target.base_url).path.rstrip("/") + target.profile.api_root
+        # The APIs' roots, worked out once per settings and APIs (every exchange of the run asks).
+        if self._roots is None or self._roots[0] is not self.settings or len(self._roots[1]) != len(self._targets):
+            self._roots = (self.settings, [(urllib.parse.urlsplit(t.base_url).path.rstrip("/") + t.profile.api_root, t)
+                                           for t in self._targets.values()])
+        for root, target in self._roots[1]:
             if path.startswith(root):
                 return f"{target.profile.name} {target.profile.common.operation(path[len(root):])}"
         return "other"
@@ -215,6 +219,7 @@ class ProfileTarget:
 
     def __init__(self, run: TargetSession, profile: Profile) -> None:
         self.run, self.profile = run, profile
+        self._settings: tuple[Settings, Settings] | None = None  # (the run's settings, this API's)
 
     # -- what the run holds, for this API ----------------------------------------------------------------------
     @property
@@ -246,9 +251,13 @@ class ProfileTarget:
 
     @property
     def settings(self) -> Settings:
+        """The run's settings with this API's scope and base URL. Made again only when the run's settings change
+        (the embedded mock's start sets them): the main token's client asks for them on every call."""
         s = self.run.settings
-        scope = s.scope if s.scope and len(self.run.profiles) == 1 else self.profile.scope
-        return replace(s, scope=scope, base_url=self.base_url)
+        if self._settings is None or self._settings[0] is not s:
+            scope = s.scope if s.scope and len(self.run.profiles) == 1 else self.profile.scope
+            self._settings = (s, replace(s, scope=scope, base_url=self.base_url))
+        return self._settings[1]
 
     def assumed(self, assumption: str) -> str:
         return self.run.assumed(assumption)
