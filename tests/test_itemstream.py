@@ -101,3 +101,19 @@ def test_a_body_that_is_not_one_json_array_is_refused_with_its_cause(body, code,
     with pytest.raises(MalformedArray) as caught:
         spooled(body, 1)
     assert caught.value.code == code and caught.value.kind == kind
+
+
+def test_the_unpaged_lists_sekvensnummer_order_is_sorted_once_and_again_after_a_reset():
+    from conformance.profiles.trekkpaalegg.liste import Liste
+
+    liste = Liste()
+    liste.write(b'[{"trekkid": "1", "trekkversjon": 1, "sekvensnummer": 30}, {"trekkid": "2", "sekvensnummer": 10},'
+                b' {"trekkid": "3", "sekvensnummer": "x"}, {"trekkid": "4", "sekvensnummer": 20}]')
+    liste.finish()
+    order = liste.in_seq_order()
+    assert order == (2, 1, 3, 0)  # no usable sekvensnummer first, then ascending
+    assert liste.in_seq_order() is order
+    liste.reset()
+    liste.write(b'[{"trekkid": "9", "sekvensnummer": 5}]')
+    liste.finish()
+    assert liste.in_seq_order() == (0,)

@@ -36,6 +36,7 @@ class Liste(Sequence[dict[str, Any]]):
         self.status: int | None = None
         self.content_type = ""
         self._index_of: dict[str, int | list[int]] | None = None
+        self._seq_order: tuple[int, ...] | None = None
 
     def _index(self, item: Any) -> None:
         fields = item if isinstance(item, dict) else {}
@@ -66,9 +67,12 @@ class Liste(Sequence[dict[str, Any]]):
         candidates = found if isinstance(found, list) else [] if found is None else [found]
         return next((i for i in candidates if self.key(i) == key), None)
 
-    def in_seq_order(self) -> list[int]:
-        """Indices of the items by ascending sekvensnummer (items without one first)."""
-        return sorted(range(len(self._seqs)), key=self._seqs.__getitem__)
+    def in_seq_order(self) -> tuple[int, ...]:
+        """Indices of the items by ascending sekvensnummer (items without one first); sorted once (each page size
+        that pages in windows asks)."""
+        if self._seq_order is None or len(self._seq_order) != len(self._seqs):
+            self._seq_order = tuple(sorted(range(len(self._seqs)), key=self._seqs.__getitem__))
+        return self._seq_order
 
     def seq(self, index: int) -> int | None:
         value = self._seqs[index]
@@ -91,7 +95,7 @@ class Liste(Sequence[dict[str, Any]]):
         self.items.reset()
         self._trekkids.clear()
         del self._versions[:], self._seqs[:]
-        self._index_of = None
+        self._index_of = self._seq_order = None
 
     def finish(self) -> None:
         self.items.finish()
