@@ -144,18 +144,34 @@ def _secret_key(key: str, value: str) -> str | None:
 
 
 def body_text(response: httpx.Response, limit: int = MAX_BODY_CHARS) -> str:
-    """The first ``limit`` characters of the body, decoded as ``response.text`` decodes it (the response's
-    encoding, errors replaced), without decoding the rest: ``response.text`` would decode a long page whole and
-    keep that copy as long as the response lives. The first ``4 * limit`` bytes hold them in UTF-8, UTF-16, UTF-32
-    and the one-byte charsets; an encoding with longer sequences (UTF-7, ISO-2022) is decoded on as far as needed."""
+    """The first ``limit`` characters of the body, decoded as ``response.text`` decodes it (:func:`kept_body`)."""
+    return kept_body(response, limit)[0]
+
+
+def body_size(response: httpx.Response) -> int:
+    """Bytes of the whole (decoded) body: a streamed answer's content holds only its beginning, and
+    :func:`conformance.http.send` notes the size it read."""
+    return int(response.extensions.get("sbs_body_size", len(response.content)))
+
+
+def kept_body(response: httpx.Response, limit: int = MAX_BODY_CHARS) -> tuple[str, bool]:
+    """(the first ``limit`` characters of the body, whether that is less than the whole body). Decoded as
+    ``response.text`` decodes it (the response's encoding, errors replaced), without decoding the rest:
+    ``response.text`` would decode a long page whole and keep that copy as long as the response lives. The first
+    ``4 * limit`` bytes hold them in UTF-8, UTF-16, UTF-32 and the one-byte charsets; an encoding with longer
+    sequences (UTF-7, ISO-2022) is decoded on as far as needed. A streamed answer's content is only its beginning
+    (:func:`body_size` tells the whole)."""
     content = response.content
+    partial = body_size(response) > len(content)
     if not content:
-        return ""
+        return "", partial
     decoder = codecs.getincrementaldecoder(response.encoding or "utf-8")(errors="replace")
     text = decoder.decode(content[:4 * limit], final=len(content) <= 4 * limit)
     if len(text) < limit and len(content) > 4 * limit:
         text += decoder.decode(content[4 * limit:], final=True)
-    return text[:limit]
+    elif len(content) > 4 * limit:  # bytes are left after `limit` characters: they decode to one more at least
+        partial = True
+    return text[:limit], partial or len(text) > limit
 
 
 @dataclass
@@ -177,6 +193,8 @@ class Exchange:
     error: str | None = None
     kind: str = "api"  # "api" or "token"
     attempt: int = 1
+    response_size: int | None = None  # bytes of the whole response body (None: those of response_body)
+    response_cut: bool = False  # response_body is the body's beginning only (MAX_BODY_CHARS characters)
 
     def summary(self) -> dict[str, Any]:
         return {"seq": self.seq, "method": self.method, "url": self.url, "status": self.status,
@@ -292,7 +310,7 @@ class Evidence:
         elapsed = (time.perf_counter() - started) * 1000
         r = self.redactor
         req_body = request.content.decode("utf-8", "replace") if request.content else ""
-        resp_body = body_text(response) if response is not None else ""
+        resp_body, cut = kept_body(response) if response is not None else ("", False)
         resp_ct = response.headers.get("content-type", "") if response is not None else ""
         exchange = Exchange(
             seq=0, check=self.current, method=request.method, url=r.text(str(request.url)),
@@ -303,7 +321,8 @@ class Evidence:
             response_body=r.body(resp_body, resp_ct), elapsed_ms=elapsed, started=time.time(),
             korrelasjonsid=(korrelasjonsid_of(response.headers, resp_body) if response is not None else None)
             or request.headers.get("korrelasjonsid"),
-            error=r.text(error) if error else None, kind=kind, attempt=attempt)
+            error=r.text(error) if error else None, kind=kind, attempt=attempt,
+            response_size=body_size(response) if response is not None else None, response_cut=cut)
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)
             self.count += 1

@@ -356,6 +356,7 @@ def _read_capped(response: httpx.Response, max_body: int, consume: BodySink | No
             chunks.append(chunk)
     response._content = b"".join(chunks)  # what Response.read() would set, had it read the same chunks
     response.extensions["sbs_streamed"] = streamed  # the content is then only the body's beginning
+    response.extensions["sbs_body_size"] = size  # of the whole body (conformance.evidence.body_size)
 
 
 def send(client: httpx.Client, request: httpx.Request, evidence: Any = None, policy: RetryPolicy = NO_RETRY,

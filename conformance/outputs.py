@@ -60,6 +60,11 @@ def _headers(headers: dict[str, str], pseudo: Pseudonymiser) -> list[dict[str, s
 def har_entry(e: Exchange, pseudo: Pseudonymiser) -> dict[str, Any]:
     req_ct = e.request_headers.get("content-type", "")
     resp_ct = e.response_headers.get("content-type", "")
+    size = len(e.response_body.encode("utf-8", "surrogatepass")) if e.response_size is None else e.response_size
+    content: dict[str, Any] = {"size": size, "mimeType": resp_ct,
+                               "text": pseudo.body(e.response_body, resp_ct, whole=not e.response_cut)}
+    if e.response_cut:
+        content["comment"] = f"the first {len(e.response_body):,} characters of the body (of {size:,} bytes)"
     entry: dict[str, Any] = {
         "startedDateTime": dt.datetime.fromtimestamp(e.started, dt.UTC).isoformat(timespec="milliseconds"),
         "time": round(e.elapsed_ms, 1),
@@ -68,9 +73,7 @@ def har_entry(e: Exchange, pseudo: Pseudonymiser) -> dict[str, Any]:
                     "bodySize": len(e.request_body)},
         "response": {"status": e.status or 0, "statusText": "", "httpVersion": "HTTP/1.1",
                      "headers": _headers(e.response_headers, pseudo),
-                     "content": {"size": len(e.response_body), "mimeType": resp_ct,
-                                 "text": pseudo.body(e.response_body, resp_ct)},
-                     "redirectURL": "", "headersSize": -1, "bodySize": len(e.response_body)},
+                     "content": content, "redirectURL": "", "headersSize": -1, "bodySize": size},
         "cache": {}, "timings": {"send": 0, "wait": round(e.elapsed_ms, 1), "receive": 0},
         "_seq": e.seq, "_kind": e.kind, "_attempt": e.attempt, "_korrelasjonsid": e.korrelasjonsid,
     }
@@ -282,7 +285,8 @@ def write_run(result: RunResult, folder: Path, exchanges: ExchangeSource, *, red
     pseudo = Pseudonymiser(enabled=True, key_kinds={**KEY_KINDS, **(personal_keys or {})})
     each = exchanges if callable(exchanges) else _replayable(exchanges)
     for e in each():
-        pseudo.learn_body(e.response_body, e.response_headers.get("content-type", ""))
+        if not e.response_cut:  # the beginning of a body is no document: nothing is under a key there
+            pseudo.learn_body(e.response_body, e.response_headers.get("content-type", ""))
         pseudo.learn_body(e.request_body, e.request_headers.get("content-type", ""))
     # Evidence keeps real values only with --no-pseudonymise (internal use); nothing else ever does.
     evidence_pseudo = pseudo if pseudonymise else Pseudonymiser(enabled=False)

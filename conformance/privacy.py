@@ -116,10 +116,13 @@ class Pseudonymiser:
             return None
         return self._remember(self.key_kinds[key], value)
 
-    def body(self, text: str, content_type: str = "") -> str:
-        """A body (JSON, XML or text) with its personal values replaced."""
+    def body(self, text: str, content_type: str = "", whole: bool = True) -> str:
+        """A body (JSON, XML or text) with its personal values replaced. The beginning of a body (not ``whole``)
+        is free text, as any body that does not parse."""
         if not self.enabled or not text:
             return text
+        if not whole:
+            return self.text(text)
         from conformance.codecs import rewrite_text
 
         return rewrite_text(content_type, text, self.keyed, self.text)

@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from conformance.evidence import MAX_BODY_CHARS, Evidence, Redactor, body_text
+from conformance.evidence import MAX_BODY_CHARS, Evidence, Redactor, body_text, kept_body
 from conformance.http import send
 
 
@@ -80,3 +80,58 @@ def test_a_long_body_keeps_its_first_characters():
     page = b"[" + b'{"trekkid":"1"},' * 200_000 + b"{}]"  # 3.2 MB: more than 4 bytes for each kept character
     response = httpx.Response(200, content=page, headers={"content-type": "application/json"})
     assert body_text(response, limit=1000) == page[:1000].decode()
+
+
+@pytest.mark.parametrize(("content", "charset", "cut"), [
+    (b"x" * 1000, "utf-8", False),  # exactly the characters kept: the whole body
+    (b"x" * 1001, "utf-8", True),
+    ("\u20ac".encode() * 1001, "utf-8", True),  # within the first 4 * limit bytes, one character more
+    (b"x" * 5000, "utf-8", True),  # bytes left after the first 4 * limit
+    ("\u65e5a".encode("iso2022_jp") * 500, "iso2022_jp", False),  # decoded on: 1000 characters, all kept
+    ("\u65e5a".encode("iso2022_jp") * 501, "iso2022_jp", True),
+    (b"", "utf-8", False),
+])
+def test_the_kept_beginning_says_whether_it_is_the_whole_body(content, charset, cut):
+    response = httpx.Response(200, content=content, headers={"content-type": f"text/plain; charset={charset}"})
+    text, was_cut = kept_body(response, limit=1000)
+    assert text == response.text[:1000] and was_cut is cut
+
+
+def test_a_streamed_list_is_recorded_with_its_whole_size_and_its_beginning_written_as_free_text():
+    from conformance.identifiers import first_fnr
+    from conformance.outputs import har_entry
+    from conformance.privacy import Pseudonymiser
+
+    fnr = first_fnr(1, 81, 90, 0)
+    page = ('[' + ",".join(f'{{"trekkid": "{i}", "skyldner": "{fnr}"}}' for i in range(20_000)) + "]").encode()
+
+    class Sink:
+        def write(self, chunk):
+            pass
+
+        def reset(self):
+            pass
+
+    evidence = Evidence()
+    http = httpx.Client(transport=httpx.MockTransport(lambda req: httpx.Response(
+        200, content=page, headers={"content-type": "application/json"})))
+    send(http, http.build_request("GET", "https://api.example/list"), evidence, consume=Sink())
+    send(http, http.build_request("GET", "https://api.example/list"), evidence)  # read whole, kept in part
+    pseudo = Pseudonymiser()
+    for e in evidence.iter_exchanges():
+        assert e.response_size == len(page) and e.response_cut and len(e.response_body) <= MAX_BODY_CHARS
+        content = har_entry(e, pseudo)["response"]["content"]
+        assert content["size"] == len(page) and f"{len(page):,} bytes" in content["comment"]
+        assert fnr not in content["text"] and content["text"].startswith('[{"trekkid": "0", "skyldner": "fnr-')
+
+
+def test_a_whole_body_is_recorded_as_whole():
+    from conformance.outputs import har_entry
+    from conformance.privacy import Pseudonymiser
+
+    evidence = Evidence()
+    http = httpx.Client(transport=httpx.MockTransport(lambda req: httpx.Response(200, json=[{"melding": "Æøå"}])))
+    send(http, http.build_request("GET", "https://api.example/x"), evidence)
+    [e] = list(evidence.iter_exchanges())
+    content = har_entry(e, Pseudonymiser())["response"]["content"]
+    assert not e.response_cut and content["size"] == len('[{"melding":"Æøå"}]'.encode()) and "comment" not in content
