@@ -138,9 +138,10 @@ def codec_for(content_type: str, text: str = "") -> Codec | None:
     return None
 
 
-def parsed(content_type: str, text: str) -> tuple[Codec, Any] | None:
-    """(codec, tree) of a body, or None when it is of no known kind or does not parse."""
-    codec = codec_for(content_type, text)
+def parsed(content_type: str, text: str, whole: bool = True) -> tuple[Codec, Any] | None:
+    """(codec, tree) of a body, or None when it is of no known kind or does not parse. Only the beginning of a
+    body (not ``whole``: the evidence keeps the first characters of a long one) is no document and is not parsed."""
+    codec = codec_for(content_type, text) if whole else None
     if codec is None or not text.strip():
         return None
     try:
@@ -149,10 +150,10 @@ def parsed(content_type: str, text: str) -> tuple[Codec, Any] | None:
         return None
 
 
-def rewrite_text(content_type: str, text: str, keyed: Keyed, free: Free) -> str:
+def rewrite_text(content_type: str, text: str, keyed: Keyed, free: Free, whole: bool = True) -> str:
     """The body with values under known keys replaced by ``keyed`` and all other text by ``free``; a body that
-    does not parse is treated as free text as a whole."""
-    found = parsed(content_type, text)
+    does not parse, or only its beginning (not ``whole``), is treated as free text as a whole."""
+    found = parsed(content_type, text, whole)
     if found is None:
         return free(text)
     codec, tree = found

@@ -104,9 +104,10 @@ class Redactor:
     def headers(self, headers: httpx.Headers | dict[str, str]) -> dict[str, str]:
         return {k: (REDACTED if k.lower() in SECRET_NAMES else self.text(v)) for k, v in headers.items()}
 
-    def body(self, raw: str, content_type: str) -> str:
+    def body(self, raw: str, content_type: str, whole: bool = True) -> str:
         """A body with secrets replaced: by key in JSON and XML (:mod:`conformance.codecs`), a form by field, and
-        every registered value and known shape anywhere."""
+        every registered value and known shape anywhere. Only the beginning of a body (not ``whole``) is free
+        text."""
         if "x-www-form-urlencoded" in content_type:
             pairs = urllib.parse.parse_qsl(raw, keep_blank_values=True)
             return urllib.parse.urlencode(
@@ -115,7 +116,7 @@ class Redactor:
             return raw
         from conformance.codecs import rewrite_text
 
-        return rewrite_text(content_type, raw, _secret_key, self.text)
+        return rewrite_text(content_type, raw, _secret_key, self.text, whole)
 
     def _unchanged(self, raw: str) -> bool:
         """True when redaction cannot change ``raw``: it has no escape of any kind (a backslash, an XML entity), so
@@ -141,11 +142,6 @@ class Redactor:
 
 def _secret_key(key: str, value: str) -> str | None:
     return REDACTED if key.lower() in SECRET_NAMES else None
-
-
-def body_text(response: httpx.Response, limit: int = MAX_BODY_CHARS) -> str:
-    """The first ``limit`` characters of the body, decoded as ``response.text`` decodes it (:func:`kept_body`)."""
-    return kept_body(response, limit)[0]
 
 
 def body_size(response: httpx.Response) -> int:
@@ -318,7 +314,7 @@ class Evidence:
             request_body=r.body(req_body, request.headers.get("content-type", "")),
             status=response.status_code if response is not None else None,
             response_headers=r.headers(response.headers) if response is not None else {},
-            response_body=r.body(resp_body, resp_ct), elapsed_ms=elapsed, started=time.time(),
+            response_body=r.body(resp_body, resp_ct, whole=not cut), elapsed_ms=elapsed, started=time.time(),
             korrelasjonsid=(korrelasjonsid_of(response.headers, resp_body) if response is not None else None)
             or request.headers.get("korrelasjonsid"),
             error=r.text(error) if error else None, kind=kind, attempt=attempt,

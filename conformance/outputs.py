@@ -285,8 +285,7 @@ def write_run(result: RunResult, folder: Path, exchanges: ExchangeSource, *, red
     pseudo = Pseudonymiser(enabled=True, key_kinds={**KEY_KINDS, **(personal_keys or {})})
     each = exchanges if callable(exchanges) else _replayable(exchanges)
     for e in each():
-        if not e.response_cut:  # the beginning of a body is no document: nothing is under a key there
-            pseudo.learn_body(e.response_body, e.response_headers.get("content-type", ""))
+        pseudo.learn_body(e.response_body, e.response_headers.get("content-type", ""), whole=not e.response_cut)
         pseudo.learn_body(e.request_body, e.request_headers.get("content-type", ""))
     # Evidence keeps real values only with --no-pseudonymise (internal use); nothing else ever does.
     evidence_pseudo = pseudo if pseudonymise else Pseudonymiser(enabled=False)

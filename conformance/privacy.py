@@ -121,18 +121,16 @@ class Pseudonymiser:
         is free text, as any body that does not parse."""
         if not self.enabled or not text:
             return text
-        if not whole:
-            return self.text(text)
         from conformance.codecs import rewrite_text
 
-        return rewrite_text(content_type, text, self.keyed, self.text)
+        return rewrite_text(content_type, text, self.keyed, self.text, whole)
 
-    def learn_body(self, text: str, content_type: str = "") -> None:
-        """Remember the personal values under known keys of a body (JSON or XML; other bodies are matched by
-        pattern when written)."""
+    def learn_body(self, text: str, content_type: str = "", whole: bool = True) -> None:
+        """Remember the personal values under known keys of a body (JSON or XML; other bodies, and the beginning
+        of a body (not ``whole``), are matched by pattern when written)."""
         from conformance.codecs import parsed
 
-        found = parsed(content_type, text) if text else None
+        found = parsed(content_type, text, whole) if text else None
         if found is not None:
             codec, tree = found
             self.learn_pairs(codec.leaves(tree))

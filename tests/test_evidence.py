@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from conformance.evidence import MAX_BODY_CHARS, Evidence, Redactor, body_text, kept_body
+from conformance.evidence import MAX_BODY_CHARS, Evidence, Redactor, kept_body
 from conformance.http import send
 
 
@@ -71,7 +71,7 @@ def test_the_kept_beginning_is_what_text_decodes(content_type, body):
     codec = content_type.split("charset=")[1] if "charset=" in content_type else "utf-8"
     for content in (body.encode(codec), body.encode(codec)[:-1], b"\xff\xfe[" * 70_000):
         response = httpx.Response(200, content=content, headers={"content-type": content_type})
-        kept = body_text(response)
+        kept, _ = kept_body(response)
         assert not hasattr(response, "_text")  # the whole body was not decoded (and kept) to take its beginning
         assert kept == response.text[:MAX_BODY_CHARS]
 
@@ -79,7 +79,7 @@ def test_the_kept_beginning_is_what_text_decodes(content_type, body):
 def test_a_long_body_keeps_its_first_characters():
     page = b"[" + b'{"trekkid":"1"},' * 200_000 + b"{}]"  # 3.2 MB: more than 4 bytes for each kept character
     response = httpx.Response(200, content=page, headers={"content-type": "application/json"})
-    assert body_text(response, limit=1000) == page[:1000].decode()
+    assert kept_body(response, limit=1000) == (page[:1000].decode(), True)
 
 
 @pytest.mark.parametrize(("content", "charset", "cut"), [
