@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from conformance.mock import create_app, seeded_state
-from conformance.mock.app import ApiLane
+from conformance.mock.lane import ApiLane
 from conformance.mock.recording import TrafficRecorder
-from conformance.profiles.trekkpaalegg.mock import EXAMPLES_ORG, data
+from conformance.profiles.trekkpaalegg.mock import EXAMPLES_ORG, GENERATED_ORG, STREAM_ABOVE, data
 
 KORRELASJONSID = str(uuid.uuid4())
 
@@ -25,10 +25,10 @@ class _Broken:
         raise RuntimeError("disk on fire")
 
 
-def _requests(state, token: str) -> list[tuple[str, str, dict[str, str]]]:
+def _requests(state, token: str, trekkid: str | None = None) -> list[tuple[str, str, dict[str, str]]]:
     bearer = {"Authorization": f"Bearer {token}", "Korrelasjonsid": KORRELASJONSID}
     tp = "/api/trekkpaalegg/v1"
-    trekkid = data(state).store(EXAMPLES_ORG).latest()[0]["trekkid"]
+    trekkid = trekkid or data(state).store(EXAMPLES_ORG).latest()[0]["trekkid"]
     asked = [("GET", tp, bearer), ("GET", tp + "?fraSekvensnummer=0&maksAntall=2", bearer),
              ("GET", f"{tp}/{trekkid}/1", bearer), ("GET", f"{tp}/{trekkid}/x", bearer),
              ("GET", tp + "?maksAntall=2", bearer), ("GET", tp, {"Korrelasjonsid": KORRELASJONSID}),
@@ -84,3 +84,73 @@ def test_the_lane_takes_only_the_routes_that_begin_the_apps_own():
     with pytest.raises(ValueError):
         ApiLane(lane.app, routes[1:3], lane.unexpected)
     assert ApiLane(lane.app, routes[:2], lane.unexpected).routes == routes[:2]
+
+
+def _over_http(origin: str, asked) -> list[tuple[int, list[tuple[str, str]], bytes, bool]]:
+    """Each request on a connection of its own: (status, headers but Date, body, whether the server closed)."""
+    import http.client
+
+    host, port = origin.removeprefix("http://").split(":")
+    got = []
+    for method, path, headers in asked:
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        conn.request(method, path, headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        closed = False
+        if response.status == 500:  # an unexpected error: uvicorn closes the connection after the answer
+            closed = conn.sock is None or conn.sock.recv(1) == b""
+        conn.close()
+        got.append((response.status, sorted((k.lower(), v) for k, v in response.getheaders() if k.lower() != "date"),
+                    body, closed))
+    return got
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["working", "unexpected-error"])
+def test_over_http_the_servers_lane_answers_as_uvicorns_asgi_cycle_and_starlette_do(broken, monkeypatch):
+    """The protocol's lane (conformance.mock.server) against the Starlette app through uvicorn's ASGI task: the
+    same bytes but the date, the same connection handling after an error, the same traffic record; and the lane
+    really took every API GET request (uvicorn started no task for them)."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    from conformance.mock.server import serve
+
+    tasks = []
+    started = HttpToolsProtocol._start_asgi_task
+    monkeypatch.setattr(HttpToolsProtocol, "_start_asgi_task",
+                        lambda self, cycle, app: (tasks.append(cycle.scope["path"]), started(self, cycle, app))[1])
+    state = seeded_state(STREAM_ABOVE + 200)  # the generated organisation's whole list is streamed
+    trekkid = data(state).store(EXAMPLES_ORG).latest()[0]["trekkid"]
+    if broken:
+        data(state).stores[EXAMPLES_ORG] = _Broken()
+    laned = create_app(state)
+    scopes = " ".join(p.scope for p in state.profiles())
+    results, counted, port = {}, {}, 0
+    for name, app in (("lane", laned), ("starlette", TrafficRecorder(laned.app.app, state))):
+        tasks.clear()
+        state.traffic = []
+        with serve(state, port=port, app=app) as mock:  # the same port: the same origin in the answers
+            port = int(mock.origin.rsplit(":", 1)[1])
+            token = state.maskinporten.mint(client_id="c", org=EXAMPLES_ORG, scope=scopes, lifetime=600)
+            generated = state.maskinporten.mint(client_id="c", org=GENERATED_ORG, scope=scopes, lifetime=600)
+            asked = [*_requests(state, token, trekkid),
+                     ("GET", "/api/trekkpaalegg/v1", {"Authorization": f"Bearer {generated}"})]
+            answers = _over_http(mock.origin, asked)
+        # Read after the server stopped: a call is recorded once its answer has left, which the client may see first.
+        results[name] = (answers, [{k: v for k, v in r.items() if k not in ("start", "end", "token_jti")}
+                                   for r in state.traffic])
+        counted[name] = len(tasks)
+    (lane, lane_traffic), (starlette, starlette_traffic) = results["lane"], results["starlette"]
+    for request, a, b in zip(asked, lane, starlette, strict=True):
+        assert a == b, request[:2]
+    assert lane_traffic == starlette_traffic
+    assert lane_traffic[-1]["count"] == STREAM_ABOVE + 200 and lane[-1][2].count(b'"trekkid"') == STREAM_ABOVE + 200
+    not_api = [r for r in asked if r[0] != "GET" or r[1] in ("/jwk", "/.well-known/oauth-authorization-server",
+                                                             "/nosuch")]
+    # A streamed answer is sent by an ASGI task of its own (the last request); every other API GET by the lane.
+    assert counted == {"lane": len(not_api) + 1, "starlette": len(asked)}
+    statuses = {status for status, *_ in lane}
+    if broken:
+        assert any(status == 500 and closed for status, _, _, closed in lane)
+    else:
+        assert {200, 400, 401, 404, 405, 406} <= statuses, statuses

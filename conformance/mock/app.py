@@ -3,29 +3,28 @@
 Composition: Maskinporten's endpoints (``/token``, metadata, ``/jwk``), then for each profile its routes behind one
 :class:`~conformance.mock.gate.Gate` (401/403/406/429 and error bodies), its OpenAPI document at
 ``<mount>/openapi.yaml``, and its unknown-path answer. Any unexpected error is a 500 with the ``-001`` body of the
-API it happened in, never a bare text. GET requests to the APIs take a short lane (:class:`ApiLane`) past
-Starlette's middleware to the same routes.
+API it happened in, never a bare text. GET requests to the APIs take a short lane
+(:class:`~conformance.mock.lane.ApiLane`) past Starlette's middleware to the same routes.
 """
 
 from __future__ import annotations
 
-import inspect
 import time
 import urllib.parse
-from collections.abc import Callable
 from typing import Any
 
 import jwt
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
+from starlette.routing import Route
 
 from conformance import errorcodes as ec
 from conformance.maskinporten.certs import new_rsa_key
 from conformance.maskinporten.grant import GRANT_TYPE, GrantError, claimed_systemuser, decode_unverified
 from conformance.mock import altinn
 from conformance.mock.gate import Gate, JSONResponse, notes
+from conformance.mock.lane import ApiLane, endpoint
 from conformance.mock.maskinporten import public_jwk
 from conformance.mock.recording import TrafficRecorder
 from conformance.mock.state import MockState
@@ -104,39 +103,6 @@ def maskinporten_routes(state: MockState) -> list[Route]:
             Route(altinn.JWK_PATH, consent_jwk, methods=["GET"])]
 
 
-class ApiLane:
-    """ASGI: a GET request that one of ``routes`` matches goes straight to that route's endpoint; every other
-    request to ``app``, the Starlette app those routes head. Starlette's middleware and router wrap each call and
-    each message sent in a layer of their own, a sixth of the mock's time per call: its throughput is what
-    client-check and a vendor's load test meet (bench/run_bench.py). The route is the one Starlette's router would
-    take (the first full match of its list, which ``routes`` begins), and an endpoint's error is the same 500 as
-    through ``app``'s exception handler, re-raised after it as Starlette does."""
-
-    def __init__(self, app: Starlette, routes: list[Route],
-                 unexpected: Callable[[Request, Exception], Response]) -> None:
-        if app.router.routes[:len(routes)] != routes:
-            raise ValueError("the lane's routes must begin the app's routes, in its order")
-        if not all(inspect.iscoroutinefunction(route.endpoint) for route in routes):
-            raise TypeError("the lane's routes must have async endpoints (request -> response)")
-        self.app, self.routes, self.unexpected = app, routes, unexpected
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            for route in self.routes:
-                match, child = route.matches(scope)
-                if match is Match.FULL:
-                    scope.update(child, app=self.app, router=self.app.router)
-                    request = Request(scope, receive, send)
-                    try:
-                        response = await route.endpoint(request)
-                    except Exception as exc:
-                        await self.unexpected(request, exc)(scope, receive, send)
-                        raise
-                    await response(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
-
-
 def create_app(state: MockState) -> Any:
     gates = []
     api_routes: list[Route] = []
@@ -147,10 +113,10 @@ def create_app(state: MockState) -> Any:
         api_routes += profile.mock.routes(gate)
         text = profile.spec_text
 
-        async def openapi(request: Request, text: str = text) -> Response:
+        def openapi(request: Request, text: str = text) -> Response:
             return Response(text, media_type=SPEC_MEDIA_TYPE)
 
-        api_routes.append(Route(profile.mock_mount + "/openapi.yaml", openapi, methods=["GET"]))
+        api_routes.append(Route(profile.mock_mount + "/openapi.yaml", endpoint(openapi), methods=["GET"]))
     # Unknown paths under an API's root after every API's routes: one API's root may lie under another's prefix.
     api_routes += [gate.catch_all(getattr(gate.profile.mock, "UNKNOWN_UNDER", None)) for gate in gates]
 

@@ -25,6 +25,7 @@ from starlette.routing import Route
 from conformance import errorcodes as ec
 from conformance.codecs import FEIL_NS
 from conformance.maskinporten.tokens import systemuser_id, token_org
+from conformance.mock import lane
 from conformance.mock.maskinporten import AccessTokenError
 from conformance.mock.state import MockState
 
@@ -83,9 +84,18 @@ def negotiate(accept: str | None, served: tuple[str, ...]) -> str | None:
     return best if best_q > 0 else None
 
 
+def header(request: Request, name: bytes) -> str | None:
+    """A request header's (first) value, as Starlette's ``request.headers.get`` gives it, without building its
+    header map on every call; ``name`` in lower case, as an ASGI scope has them."""
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
 def incoming_korrelasjonsid(request: Request) -> str | None:
     """The caller's ``Korrelasjonsid`` header when it is a UUID (accepted, never required)."""
-    value = request.headers.get("korrelasjonsid")
+    value = header(request, b"korrelasjonsid")
     if not value:
         return None
     try:
@@ -127,7 +137,7 @@ class Gate:
     def media_for(self, request: Request) -> str:
         """The error body's format: XML when the API serves it and the caller prefers it, else JSON."""
         if XML in self.profile.media_types:
-            return negotiate(request.headers.get("accept"), self.profile.media_types) or JSON
+            return negotiate(header(request, b"accept"), self.profile.media_types) or JSON
         return JSON
 
     def error(self, status: int, number: str, request: Request | None = None, table: ec.CodeTable | None = None
@@ -168,12 +178,12 @@ class Gate:
     def authorise(self, request: Request) -> tuple[str | None, dict[str, Any]]:
         """(the organisation, the claims) of the bearer token, or raise Reject(401/403)."""
         mp, faults = self.state.maskinporten, self.faults
-        header = request.headers.get("authorization", "")
-        if not header:
+        authorization = header(request, b"authorization")
+        if not authorization:
             if faults.on("accept-missing-token"):
                 return None, {}
             raise self.unauthenticated()
-        scheme, _, value = header.partition(" ")
+        scheme, _, value = authorization.partition(" ")
         if scheme.lower() != "bearer" or not value:
             raise self.unauthenticated()
         try:
@@ -200,17 +210,27 @@ class Gate:
         return token_org(claims), claims
 
     async def handle(self, request: Request, handler: Handler) -> Response:
-        """Behaviour (latency, injected errors), then the checks in order, then the handler."""
+        """Behaviour (latency), then :meth:`answer`."""
+        latency = self.state.behaviour.latency
+        if latency:
+            await asyncio.sleep(latency)
+        return self.answer(request, handler)
+
+    def answer_now(self, request: Request, handler: Handler) -> Response | None:
+        """:meth:`answer` when it need not wait (no latency asked for), else None (and nothing counted)."""
+        return None if self.state.behaviour.latency else self.answer(request, handler)
+
+    def answer(self, request: Request, handler: Handler) -> Response:
+        """Injected errors, then the checks in order, then the handler."""
         state = self.state
-        notes(request)["kind"] = "api"
-        notes(request)["api"] = self.profile.name
+        noted = notes(request)
+        noted["kind"] = "api"
+        noted["api"] = self.profile.name
         behaviour = state.behaviour
-        if behaviour.latency:
-            await asyncio.sleep(behaviour.latency)
         number = state.next_api_call()
         if number in behaviour.transient:
             status, retry_after = behaviour.transient[number]
-            notes(request)["injected"] = status
+            noted["injected"] = status
             response = self.error(status, ec.UNEXPECTED, request)
             if retry_after is not None:
                 response.headers["Retry-After"] = str(retry_after)
@@ -219,7 +239,7 @@ class Gate:
             org, claims = self.authorise(request)
             if behaviour.forbidden:
                 raise Reject(403, ec.AUTHORISATION)
-            media = negotiate(request.headers.get("accept"), self.profile.media_types)
+            media = negotiate(header(request, b"accept"), self.profile.media_types)
             if media is None:
                 if not self.faults.on("ignore-accept"):
                     raise Reject(406, ec.FORMAT)
@@ -243,10 +263,9 @@ class Gate:
     # -- routes ----------------------------------------------------------------------------------------------
     def route(self, path: str, handler: Handler) -> Route:
         """A GET route at ``path`` under the API's root, behind the gate."""
-        async def endpoint(request: Request) -> Response:
-            return await self.handle(request, handler)
-
-        return Route(self.root + path, endpoint, methods=["GET"])
+        return Route(self.root + path, lane.endpoint(lambda request: self.answer_now(request, handler),
+                                                     lambda request: self.handle(request, handler)),
+                     methods=["GET"])
 
     def unknown_path(self, request: Request) -> Response:
         if self.faults.on("unknown-path-400"):
@@ -259,10 +278,8 @@ class Gate:
 
     def catch_all(self, under: str | None = None) -> Route:
         """Every other path under ``under`` (default: the API's root): the API's unknown-path answer."""
-        async def endpoint(request: Request) -> Response:
-            return self.unknown_path(request)
-
-        return Route((self.root if under is None else under).rstrip("/") + "/{rest:path}", endpoint)
+        return Route((self.root if under is None else under).rstrip("/") + "/{rest:path}",
+                     lane.endpoint(self.unknown_path))
 
     def released(self, org: str) -> Callable[[], None]:
         """For a streamed answer: leave the concurrency count when the stream ends."""

@@ -20,6 +20,7 @@ from starlette.routing import Route
 from conformance import errorcodes as ec
 from conformance.identifiers import orgnr_ok
 from conformance.mock.gate import Call, Gate, JSONResponse, Reject, int64, notes
+from conformance.mock.recording import query_of
 from conformance.mock.state import MOCK_ORG, MockState
 from conformance.profiles.trekkpaalegg.common import PREFIX
 from conformance.profiles.trekkpaalegg.store import GeneratedStore, MemoryStore, Store, examples_store
@@ -170,8 +171,6 @@ def routes(gate: Gate) -> list[Route]:
         return item
 
     def list_handler(request: Request, call: Call) -> Response:
-        from conformance.mock.recording import query_of
-
         query = query_of(request.scope)
         fra_raw, maks_raw = query.get("fraSekvensnummer"), query.get("maksAntall")
         lenient = faults.on("lenient-paging-params")
