@@ -5,10 +5,12 @@ the Starlette app behind it does: the same status, headers and body, errors incl
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 
 import httpx
 import pytest
+from starlette.responses import Response
 
 from conformance.mock import create_app, seeded_state
 from conformance.mock.lane import ApiLane
@@ -154,3 +156,35 @@ def test_over_http_the_servers_lane_answers_as_uvicorns_asgi_cycle_and_starlette
         assert any(status == 500 and closed for status, _, _, closed in lane)
     else:
         assert {200, 400, 401, 404, 405, 406} <= statuses, statuses
+
+
+@pytest.mark.parametrize("lane", [True, False], ids=["lane", "asgi"])
+def test_an_answer_uvicorn_refuses_to_send_closes_that_connection_only(lane):
+    """An answer with a header uvicorn refuses (a line break in its value): logged, the connection closed with
+    nothing sent, as uvicorn does for any app; the next connection is served."""
+    import http.client
+
+    from conformance.mock.server import serve
+
+    state = seeded_state(5)
+    app = create_app(state)
+    route = app.app.routes[0]
+    made = route.endpoint.now
+    route.endpoint.now = lambda request: Response(b"[]", headers={"x-bad": "a\r\nb"})
+    served = app if lane else TrafficRecorder(app.app.app, state)
+    logged = []
+    handler = logging.Handler()
+    handler.emit = lambda record: logged.append(record.getMessage())
+    with serve(state, app=served) as mock:
+        logging.getLogger("uvicorn.error").addHandler(handler)  # after the server configured its logging
+        host, port = mock.origin.removeprefix("http://").split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        conn.request("GET", route.path)
+        with pytest.raises(http.client.RemoteDisconnected):
+            conn.getresponse()
+        route.endpoint.now = made
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        conn.request("GET", "/jwk")
+        assert conn.getresponse().status == 200
+    logging.getLogger("uvicorn.error").removeHandler(handler)
+    assert any(m.startswith("Exception in ASGI application") for m in logged), logged

@@ -55,7 +55,7 @@ def endpoint(now: Now, later: Callable[[Request], Awaitable[Response]] | None = 
     return None (it cannot answer without waiting), ``later`` is the endpoint's answer instead."""
 
     async def answer(request: Request) -> Response:
-        made = now(request)
+        made = answer.now(request)  # type: ignore[attr-defined]
         if made is None:
             assert later is not None, "an endpoint whose answer waits needs `later`"
             return await later(request)

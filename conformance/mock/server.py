@@ -122,21 +122,28 @@ class _IdleBoundedProtocol(HttpToolsProtocol):
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
         now = getattr(app, "now", None)
-        answer = now(cycle.scope) if now is not None and not self.flow.write_paused else None
-        if answer is None:
+        if now is None or self.flow.write_paused:
             super()._start_asgi_task(cycle, app)
-        elif not answer.plain:  # a stream: sent by an ASGI task, as any app's
-            super()._start_asgi_task(cycle, answer)
-        else:
-            response = answer.response
-            _at_once(cycle.send({"type": "http.response.start", "status": response.status_code,
-                                 "headers": response.raw_headers}))
-            _at_once(cycle.send({"type": "http.response.body", "body": response.body}))
-            if answer.error is None:
+            return
+        try:
+            answer = now(cycle.scope)
+            if answer is None:
+                super()._start_asgi_task(cycle, app)
+            elif not answer.plain:  # a stream: sent by an ASGI task, as any app's
+                super()._start_asgi_task(cycle, answer)
+            else:
+                response = answer.response
+                _at_once(cycle.send({"type": "http.response.start", "status": response.status_code,
+                                     "headers": response.raw_headers}))
+                _at_once(cycle.send({"type": "http.response.body", "body": response.body}))
+                if answer.error is not None:
+                    raise answer.error
                 answer.sent()
-            else:  # as uvicorn does when an app raises after its response: log it, close the connection
-                self.logger.error("Exception in ASGI application\n", exc_info=answer.error)
-                self.transport.close()
+        except Exception as exc:  # as uvicorn handles an app's error: logged, a 500 if nothing was sent, closed
+            self.logger.error("Exception in ASGI application\n", exc_info=exc)
+            if not cycle.response_started:
+                _at_once(cycle.send_500_response())
+            self.transport.close()
 
 
 def _config(app: Any, idle_timeout: float = IDLE_TIMEOUT, **kwargs: Any) -> uvicorn.Config:
