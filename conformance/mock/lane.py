@@ -68,11 +68,10 @@ def endpoint(now: Now, later: Callable[[Request], Awaitable[Response]] | None = 
 class ApiLane:
     """ASGI, and the server's lane: a GET request that one of ``routes`` matches is answered by that route's
     endpoint's ``now``; every other request goes to ``app``, the Starlette app those routes head. Starlette's
-    middleware and router wrap each call, and uvicorn's ASGI cycle each message, in layers of their own: together
-    more than half of the mock's time per call, and its throughput is what client-check and a vendor's load test
-    meet (bench/run_bench.py). The route is the one Starlette's router would take (the first full match of its
-    list, which ``routes`` begins); an endpoint's error is the same 500 as through ``app``'s exception handler,
-    re-raised after it as Starlette does."""
+    middleware and router wrap each call, and uvicorn's ASGI task each answer, in layers of their own; the mock's
+    throughput is what client-check and a vendor's load test meet (bench/run_bench.py). The route is the one
+    Starlette's router would take (the first full match of its list, which ``routes`` begins); an endpoint's error
+    is the same 500 as through ``app``'s exception handler, re-raised after it as Starlette does."""
 
     def __init__(self, app: Starlette, routes: list[Route],
                  unexpected: Callable[[Request, Exception], Response]) -> None:

@@ -108,8 +108,8 @@ class _IdleBoundedProtocol(HttpToolsProtocol):
 
     The lane: where uvicorn would start the ASGI task for a request, an app with ``now`` is asked for the answer
     at once, and a plain one is written through the request's own cycle (uvicorn's ``send``: the same status
-    line, headers, keep-alive and pipelining as through ASGI). Per call that saves the task, the ASGI messages and
-    the coroutines of every layer: about half of the mock's time for a small answer."""
+    line, headers, keep-alive and pipelining as through ASGI). That saves the task, the ASGI messages and the
+    coroutines of every layer: in alternating rounds +11 % requests/s at 1 connection, the same at 16."""
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(_CoalescingTransport(transport, self.loop))
