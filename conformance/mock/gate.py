@@ -27,6 +27,7 @@ from conformance.codecs import FEIL_NS
 from conformance.maskinporten.tokens import systemuser_id, token_org
 from conformance.mock import lane
 from conformance.mock.maskinporten import AccessTokenError
+from conformance.mock.recording import first_header
 from conformance.mock.state import MockState
 
 JSON, XML = "application/json", "application/xml"
@@ -85,12 +86,8 @@ def negotiate(accept: str | None, served: tuple[str, ...]) -> str | None:
 
 
 def header(request: Request, name: bytes) -> str | None:
-    """A request header's (first) value, as Starlette's ``request.headers.get`` gives it, without building its
-    header map on every call; ``name`` in lower case, as an ASGI scope has them."""
-    for key, value in request.scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return None
+    """A request header's (first) value; ``name`` in lower case."""
+    return first_header(request.scope["headers"], name)
 
 
 def incoming_korrelasjonsid(request: Request) -> str | None:

@@ -27,11 +27,19 @@ def query_of(scope: Any) -> dict[str, str]:
     return query
 
 
+def first_header(headers: Any, name: bytes) -> str | None:
+    """The first value of header ``name`` in an ASGI header list (a request's scope, a response's raw headers),
+    as Starlette's ``headers.get`` gives it, without building its header map: names there are lower case, as ASGI
+    has them."""
+    for key, value in headers:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
 def _content_type(headers: Any) -> dict[str, str]:
-    for name, value in headers:
-        if name.lower() == b"content-type":
-            return {"content_type": value.decode("latin-1")}
-    return {}
+    value = first_header(headers, b"content-type")
+    return {} if value is None else {"content_type": value}
 
 
 class TrafficRecorder:
@@ -43,10 +51,17 @@ class TrafficRecorder:
 
     def _record(self, scope: Any, notes: dict[str, Any], started: float, status: int | None,
                 headers: dict[str, str]) -> None:
-        accept = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"accept"), None)
+        accept = first_header(scope.get("headers", []), b"accept")
         self.state.record({"start": started, "end": time.time(), "method": scope["method"], "path": scope["path"],
                            "query": dict(query_of(scope)), "status": status, "accept": accept,
                            **headers, **notes})
+
+    @staticmethod
+    def _begin(scope: Any) -> tuple[dict[str, Any], float]:
+        """(the handlers' notes, now in the scope; the request's start)."""
+        notes: dict[str, Any] = {}
+        scope.setdefault("state", {})["sbs"] = notes
+        return notes, time.time()
 
     def now(self, scope: Any) -> Answer | None:
         """The wrapped lane's answer at once (None when it does not take the request), recorded once it is sent."""
@@ -55,9 +70,7 @@ class TrafficRecorder:
             return None
         if self.state.traffic is None:
             return lane(scope)
-        notes: dict[str, Any] = {}
-        scope.setdefault("state", {})["sbs"] = notes
-        started = time.time()
+        notes, started = self._begin(scope)
         answer = lane(scope)
         if answer is not None:
             response = answer.response
@@ -69,9 +82,7 @@ class TrafficRecorder:
         if scope["type"] != "http" or self.state.traffic is None:
             await self.app(scope, receive, send)
             return
-        notes: dict[str, Any] = {}
-        scope.setdefault("state", {})["sbs"] = notes
-        started = time.time()
+        notes, started = self._begin(scope)
         status: dict[str, int] = {}
         headers: dict[str, str] = {}
 
