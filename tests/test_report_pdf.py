@@ -63,3 +63,28 @@ def test_links_from_errors_and_shortcomings_go_to_the_check_in_the_document(fail
     position = next(i for i, c in enumerate(results["checks"], start=1) if c["status"] == "failed")
     assert f"check-{position}" in internal and f"check-{position}" in destinations
     assert all(d in destinations for d in internal)  # no link goes nowhere
+
+
+def test_a_passed_check_counts_its_calls_and_names_the_evidence_files_that_hold_them(failing_run):
+    """A passed check's calls are counted, not listed: its own calls point to its evidence file, the calls it
+    judged but another check made (shared calls) to the file of the check that made them."""
+    out, results = failing_run
+    _, text = _pdf(out)
+    flat = re.sub(r"\s+", "", text[text.index("4. Kontroller"):])
+    made_by = {x["seq"]: c["evidence"] for c in results["checks"] if c["evidence"]
+               for x in c["exchanges"] if not x.get("relied")}
+    shared_only = [c for c in results["checks"] if c["status"] == "passed" and not c["evidence"] and c["exchanges"]]
+    assert shared_only  # e.g. TP-DATA-02 judges the list TP-DATA-01 fetched
+    for check in shared_only:
+        entry = flat[flat.index(re.sub(r"\s+", "", check["name"])):]
+        entry = entry[:entry.index("Utfall:") + 300]
+        owners = {made_by[x["seq"]] for x in check["exchanges"]}
+        n = len(check["exchanges"])
+        assert f"·{n}{'deltkall' if n == 1 else 'deltekall'}·Bevis(deltekall):" in entry, entry
+        assert all(re.sub(r"\s+", "", o) in entry for o in owners), (owners, entry)
+    own = next(c for c in results["checks"] if c["status"] == "passed" and c["evidence"] and c["exchange_count"] > 1)
+    entry = flat[flat.index(re.sub(r"\s+", "", own["name"])):]
+    assert f"·{own['exchange_count']}kall·" in entry[:entry.index("Bevis:")]
+    # "more in the evidence file" only where the PDF lists some of a check's calls, never for a count alone
+    more = re.findall(r"(.{0,12})kallialt\(flerekallibevisfilen", flat)
+    assert all(re.search(r"viser\d+/\d+$", before) for before in more), more

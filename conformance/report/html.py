@@ -130,6 +130,24 @@ def api_groups(result: RunResult, lang: str) -> list[dict[str, Any]]:
     return [g for g in groups.values() if g["requirements"] or g["checks"]]
 
 
+def call_counts(result: RunResult) -> dict[str, dict[str, Any]]:
+    """Per check: the calls it made itself (``own``), the calls another check made that it judged too
+    (``shared``), and the evidence files holding those shared calls (``shared_files``, in call order)."""
+    owner: dict[int, str] = {}
+    for check in result.checks:
+        if check.evidence:
+            for x in check.exchanges:
+                if not x.get("relied") and x.get("seq") is not None:
+                    owner.setdefault(x["seq"], check.evidence)
+    counts: dict[str, dict[str, Any]] = {}
+    for check in result.checks:
+        shared = [x for x in check.exchanges if x.get("relied")]
+        own = check.exchange_count if check.exchange_count is not None else len(check.exchanges) - len(shared)
+        files = dict.fromkeys(owner[x["seq"]] for x in shared if owner.get(x.get("seq")) not in (None, check.evidence))
+        counts[check.nodeid] = {"own": own, "shared": len(shared), "shared_files": list(files)}
+    return counts
+
+
 def render_html(result: RunResult, lang: str | None = None, *, previews: Mapping[str, list[dict[str, Any]]]
                 | None = None, pdf: bool = False) -> str:
     lang = lang or result.lang
@@ -144,8 +162,8 @@ def render_html(result: RunResult, lang: str | None = None, *, previews: Mapping
     return _environment().get_template("report.html.j2").render(
         r=result, L=L, lang=lang, problems=problems, not_run_required=not_run_required,
         waived_required=waived_required, checks_by_id=checks_by_id, anchors=anchors, titles=titles,
-        statuses=STATUSES, previews=previews or {}, pdf=pdf, pdf_exchanges=PDF_EXCHANGES, pdf_bodies=PDF_BODIES,
-        pdf_body_cap=PDF_BODY_CAP, problem_statuses=PROBLEM_STATUSES,
+        statuses=STATUSES, previews=previews or {}, pdf=pdf, calls=call_counts(result), pdf_exchanges=PDF_EXCHANGES,
+        pdf_bodies=PDF_BODIES, pdf_body_cap=PDF_BODY_CAP, problem_statuses=PROBLEM_STATUSES,
         verdict_rule=VERDICT_RULE.render(lang), groups=groups, several=len(groups) > 1,
         api_title=" · ".join(g["title"] for g in groups if g["title"]) or result.spec.get("title") or "",
         interruption=result.interruption, Message=Message)

@@ -18,6 +18,9 @@ LABELS: dict[str, dict[str, str]] = {
     "not_applicable": {"nb": "gjelder ikke", "en": "not applicable"},
     "not_run_required": {"nb": "Påkrevde krav som ikke ble kjørt", "en": "Required requirements not run"},
     "relied": {"nb": "delt kall", "en": "shared call"},
+    "shared_calls": {"nb": "delte kall", "en": "shared calls"},
+    "call_one": {"nb": "kall", "en": "call"},
+    "call_many": {"nb": "kall", "en": "calls"},
     "assumptions": {"nb": "Forutsetninger", "en": "Assumptions"},
     "assumptions_note": {"nb": "Det Skatteetaten eller Digdir ikke dokumenterer, men som kontrollene eller mocken "
                                 "bygger på. En kontroll som feiler bare fordi en forutsetning ikke holdt, er en "
