@@ -83,7 +83,8 @@ class ApiLane:
 
     def now(self, scope: Any) -> Answer | None:
         """The answer to a request at once; None when the lane does not take it (not a GET, no API route, or
-        its answer has to wait): then it is the Starlette app's, and nothing was changed."""
+        its answer has to wait): then it is the Starlette app's, with nothing answered or counted (a matched
+        route's path parameters are in the scope already, as Starlette's router puts them there again)."""
         if scope["type"] != "http" or scope["method"] != "GET":
             return None
         for route in self.routes:
