@@ -9,7 +9,8 @@
    the same bytes, for the bundled document (OpenAPI 3.1) and the same document as 3.0 (as an official ``--spec``
    file may be);
 3. ``--api all`` (every profile) against the single-profile run;
-4. CPU at ``--mock-size 1000`` against 100 (``--full``: and a run over 100 000 items, wall time, median of the rounds);
+4. CPU at ``--mock-size 1000`` against 100 (``--full``: and a run over 100 000 items, wall time, median of the rounds;
+   and the peak RSS of the paging checks over 100 000 items, ``bench/memory_bench.py``);
 5. ``client-check --scenario all`` with the reference client, wall time (reported; no target); and the mock's
    throughput against Stoplight Prism's (``prism mock``, defaults) on the same request, with ``wrk`` at 1 and 16
    connections, where both are installed (``PRISM`` may name Prism's command), with the stack's ceiling beside it:
@@ -406,6 +407,12 @@ def main() -> int:
             wall = statistics.median(walls)
             row("4. run over 100 000 items, wall", f"{wall:.1f} s (median of {len(walls)}: "
                 f"{', '.join(f'{w:.1f}' for w in walls)}){scaled(15, slower)}", "<= 15 s", wall <= 15)
+            from memory_bench import ITEMS, TARGET_MB, measure  # the sibling script (bench/ is this one's folder)
+
+            large, base, not_passed = measure(tmp)
+            row(f"4. paging checks over {ITEMS:,} items, peak RSS", f"{large} MB (19 items: {base} MB)"
+                + (f"; not passed: {', '.join(not_passed)}" if not_passed else ""), f"<= {TARGET_MB} MB",
+                large <= TARGET_MB and not not_passed)
         # 5
         wall, cpu, proc = timed([sys.executable, "-m", "conformance", "client-check", "--no-pdf", "--out",
                                  str(tmp / "cc"), "--", sys.executable, "-m", "conformance.clientcheck.reference"])
