@@ -4,9 +4,10 @@ kildeskatt på lønn, ...), for the end-user systems (SBS) that integrate with t
 
 from typing import Any
 
-from conformance.deferred import defer_httpx_cli
+from conformance.deferred import defer_httpcore_trio, defer_httpx_cli
 
 defer_httpx_cli()  # before anything of the package imports httpx
+defer_httpcore_trio()
 
 __all__ = ["__version__"]
 
