@@ -29,7 +29,8 @@ _CLI = "httpx._main"
 
 class _DeferredModule(types.ModuleType):
     """Stands for a module until one of its names is used; then the real module is imported and takes its place
-    in ``sys.modules``. Dunder names (which the import system probes) are not forwarded."""
+    in ``sys.modules`` (httpcore's trio: the stand-in is only in the modules that imported it). Dunder names (which
+    the import system probes) are not forwarded."""
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
@@ -61,27 +62,9 @@ def defer_httpx_cli() -> None:
 _HTTPCORE_TRIO_USERS = frozenset({"httpcore._synchronization", "httpcore._backends.trio"})
 
 
-class _OnFirstUse:
-    """Stands for a module as other modules' global: the real module is imported the first time one of its names
-    is used."""
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        if sys.modules.get(self._name) is self:  # used while a module that imports it is still loading
-            del sys.modules[self._name]
-        return getattr(importlib.import_module(self._name), name)
-
-    def __repr__(self) -> str:
-        return f"<module {self._name!r}, imported on first use (conformance.deferred)>"
-
-
 class _WithTrioOnFirstUse(importlib.abc.Loader):
-    """Loads one of httpcore's modules with ``import trio`` giving a :class:`_OnFirstUse`: the module is the same,
-    its ``trio`` is imported when it is first used. Everything else is the wrapped loader's."""
+    """Loads one of httpcore's modules with ``import trio`` giving a :class:`_DeferredModule`: the module is the
+    same, its ``trio`` is imported when it is first used. Everything else is the wrapped loader's."""
 
     def __init__(self, loader: importlib.abc.Loader) -> None:
         self._loader = loader
@@ -93,8 +76,8 @@ class _WithTrioOnFirstUse(importlib.abc.Loader):
         if "trio" in sys.modules:  # imported meanwhile: the real one
             self._loader.exec_module(module)
             return
-        stand_in = _OnFirstUse("trio")
-        sys.modules["trio"] = stand_in  # type: ignore[assignment]  # what `import trio` binds, for this module only
+        stand_in = _DeferredModule("trio", "trio, imported on first use (conformance.deferred)")
+        sys.modules["trio"] = stand_in  # what `import trio` binds, for this module only
         try:
             self._loader.exec_module(module)
         finally:

@@ -68,7 +68,7 @@ def test_importing_the_package_and_httpcore_does_not_import_trio(fake_trio):
     proc = run_python("import sys, conformance, conformance.http, httpx, httpcore\n"
                       "print('trio' in sys.modules, type(httpcore._synchronization.trio).__name__)", fake_trio)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["False", "_OnFirstUse"]
+    assert proc.stdout.split() == ["False", "_DeferredModule"]
     assert "trio imported" not in proc.stderr
 
 
