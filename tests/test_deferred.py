@@ -80,8 +80,8 @@ def test_httpcores_trio_is_the_real_one_on_first_use(fake_trio):
         import trio, trio.lowlevel
         assert lock is trio.Lock and sys.modules["trio"] is trio, (lock, trio)
         assert trio.lowlevel.checkpoint() == "checkpoint"
-        import httpcore
-        assert httpcore.TrioBackend.__init__ is not None and hasattr(httpcore.TrioBackend, "connect_tcp")
+        import httpcore, httpcore._backends.trio as backend
+        assert httpcore.TrioBackend is backend.TrioBackend  # the real backend, not httpcore's "not installed" class
         """), fake_trio)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.count("trio imported") == 1  # once, and the one module everybody sees
