@@ -189,6 +189,19 @@ class Spec:
         closed = self._closed(pointer)
         if closed is not None and closed.is_valid(instance):  # valid with every object closed: nothing unknown
             return []
+        return self._unknown(pointer, instance)
+
+    def review(self, instance: Any, schema_name: str) -> tuple[list[SchemaProblem], list[str]]:
+        """:meth:`problems` and :meth:`unknown_fields` of one instance, with one call of a compiled validator
+        where the instance has neither (every item of a good list): the closed validator only refuses more than
+        the document's, so an instance it accepts is valid and has no unknown field."""
+        pointer = self.component(schema_name)
+        closed = self._closed(pointer)
+        if closed is not None and closed.is_valid(instance):
+            return [], []
+        return self.problems(instance, schema_name), self._unknown(pointer, instance)
+
+    def _unknown(self, pointer: str, instance: Any) -> list[str]:
         found: list[str] = []
         self._walk_unknown(instance, self._resolve(pointer), "$", found)
         return found

@@ -214,6 +214,31 @@ def test_unknown_fields_are_the_same_with_the_closed_fast_path_and_without(opena
     assert spec.unknown_fields(cases[6], "Trekkpaalegg")
 
 
+@pytest.mark.parametrize("openapi", ["3.1", "3.0"])
+def test_review_is_problems_and_unknown_fields_in_one(openapi, tmp_path):
+    """review() answers what problems() and unknown_fields() answer, for good items (one closed-validator call),
+    items with unknown fields, invalid items and both at once, with and without the wheel."""
+    document = yaml.safe_load(load_spec().text)
+    if openapi == "3.0":
+        document["openapi"] = "3.0.3"
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(document))
+    spec, walk_only = load_spec(path), load_spec(path)
+    pointer = spec.component("Trekkpaalegg")
+    walk_only._closed_cache[pointer] = walk_only._compiled[pointer] = None  # as without the wheel
+    broken = copy.deepcopy(all_examples()[0])
+    broken["trekkversjon"] = "1"
+    cases = [*all_examples()[:6], *(_add_unknown_everywhere(i) for i in all_examples()[:3]), broken,
+             _add_unknown_everywhere(broken)]
+    for case in cases:
+        expected = (spec.problems(case, "Trekkpaalegg"), spec.unknown_fields(case, "Trekkpaalegg"))
+        assert spec.review(case, "Trekkpaalegg") == expected
+        assert walk_only.review(case, "Trekkpaalegg") == expected
+    assert spec.review(all_examples()[0], "Trekkpaalegg") == ([], [])
+    problems, unknown = spec.review(cases[-1], "Trekkpaalegg")
+    assert [p.path for p in problems] == ["$.trekkversjon"] and unknown
+
+
 def test_a_document_the_closed_fast_path_cannot_mirror_is_walked(tmp_path):
     """Pattern properties (the walk does not know them) keep the fast path off: same answer as the walk."""
     document = yaml.safe_load(load_spec().text)
