@@ -9,7 +9,7 @@ XML is parsed with lxml without entities, DTDs or network access (a server's ans
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from typing import Any, Protocol
 
 from lxml import etree
@@ -34,9 +34,9 @@ class Codec(Protocol):
 
     def pretty(self, text: str) -> str: ...
 
-    def leaves(self, tree: Any) -> Iterator[tuple[str, str]]: ...
+    def keyed_leaves(self, tree: Any, keys: Container[str]) -> list[tuple[str, str]]: ...
 
-    def rewrite(self, tree: Any, keyed: Keyed, free: Free) -> Any: ...
+    def rewrite(self, tree: Any, keyed: Keyed, free: Free, keys: Container[str] | None = None) -> Any: ...
 
 
 class JsonCodec:
@@ -51,29 +51,52 @@ class JsonCodec:
     def pretty(self, text: str) -> str:
         return json.dumps(jsonvalue.loads(text), ensure_ascii=False, indent=2)
 
-    def leaves(self, tree: Any, key: str = "") -> Iterator[tuple[str, str]]:
-        if isinstance(tree, dict):
-            for k, v in tree.items():
-                yield from self.leaves(v, k)
-        elif isinstance(tree, list):
-            for v in tree:
-                yield from self.leaves(v, key)
-        elif tree is not None and not isinstance(tree, bool):
-            yield key, str(tree)
+    def keyed_leaves(self, tree: Any, keys: Container[str]) -> list[tuple[str, str]]:
+        """(key, value) of every scalar under one of ``keys`` (in a list: the key of the list), in document order;
+        only the values it returns are turned into text (a long list's other values cost a look-up each)."""
+        found: list[tuple[str, str]] = []
 
-    def rewrite(self, tree: Any, keyed: Keyed, free: Free, key: str = "") -> Any:
-        if isinstance(tree, dict):
-            return {k: self.rewrite(v, keyed, free, k) for k, v in tree.items()}
-        if isinstance(tree, list):
-            return [self.rewrite(v, keyed, free, key) for v in tree]
-        if isinstance(tree, bool) or tree is None:
-            return tree
-        if isinstance(tree, str | int | float):
-            replaced = keyed(key, str(tree)) if key else None
-            if replaced is not None:
-                return replaced
-            return free(tree) if isinstance(tree, str) else tree
-        return tree
+        def walk(node: Any, key: str) -> None:
+            pairs = node.items() if isinstance(node, dict) else ((key, v) for v in node)
+            for k, v in pairs:
+                if isinstance(v, dict | list):
+                    walk(v, k)
+                elif k in keys and v is not None and not isinstance(v, bool):
+                    found.append((k, str(v)))
+
+        walk(tree if isinstance(tree, dict | list) else [tree], "")
+        return found
+
+    def rewrite(self, tree: Any, keyed: Keyed, free: Free, keys: Container[str] | None = None) -> Any:
+        """The tree with every scalar under a key given to ``keyed`` (None: keep looking) and every other string to
+        ``free``. ``keys``, where given, are the only keys ``keyed`` answers for: the others skip the call (the
+        members of a long list's objects are handled in the loop, one call for each string only)."""
+
+        def scalar(node: Any, key: str) -> Any:
+            if not isinstance(node, str | int | float) or isinstance(node, bool):
+                return node
+            if key and (keys is None or key in keys):
+                replaced = keyed(key, node if isinstance(node, str) else str(node))
+                if replaced is not None:
+                    return replaced
+            return free(node) if isinstance(node, str) else node
+
+        def value(node: Any, key: str) -> Any:
+            if isinstance(node, dict):
+                out = {}
+                for k, v in node.items():
+                    if isinstance(v, dict | list):
+                        out[k] = value(v, k)
+                    elif keys is not None and k not in keys:  # not personal: only a string's text can change
+                        out[k] = free(v) if isinstance(v, str) else v
+                    else:
+                        out[k] = scalar(v, k)
+                return out
+            if isinstance(node, list):
+                return [value(v, key) for v in node]
+            return scalar(node, key)
+
+        return value(tree, "")
 
 
 def local_name(tag: Any) -> str:
@@ -94,7 +117,11 @@ class XmlCodec:
                                                                        load_dtd=False, remove_blank_text=True))
         return etree.tostring(root, encoding="unicode", pretty_print=True).rstrip("\n")
 
-    def leaves(self, tree: Any) -> Iterator[tuple[str, str]]:
+    def keyed_leaves(self, tree: Any, keys: Container[str]) -> list[tuple[str, str]]:
+        """(name, value) of every attribute and leaf element named one of ``keys``, in document order."""
+        return [(name, value) for name, value in self._leaves(tree) if name in keys]
+
+    def _leaves(self, tree: Any) -> Iterator[tuple[str, str]]:
         for element in tree.iter():
             if not isinstance(element.tag, str):
                 continue  # comments, processing instructions
@@ -103,7 +130,8 @@ class XmlCodec:
             if len(element) == 0 and element.text and element.text.strip():
                 yield local_name(element.tag), element.text.strip()
 
-    def rewrite(self, tree: Any, keyed: Keyed, free: Free) -> Any:
+    def rewrite(self, tree: Any, keyed: Keyed, free: Free, keys: Container[str] | None = None) -> Any:
+        """As :meth:`JsonCodec.rewrite`; ``keys`` is only a hint and not needed here (XML bodies are few)."""
         for element in tree.iter():
             if not isinstance(element.tag, str):
                 if element.text:
@@ -150,14 +178,16 @@ def parsed(content_type: str, text: str, whole: bool = True) -> tuple[Codec, Any
         return None
 
 
-def rewrite_text(content_type: str, text: str, keyed: Keyed, free: Free, whole: bool = True) -> str:
+def rewrite_text(content_type: str, text: str, keyed: Keyed, free: Free, whole: bool = True,
+                 keys: Container[str] | None = None) -> str:
     """The body with values under known keys replaced by ``keyed`` and all other text by ``free``; a body that
-    does not parse, or only its beginning (not ``whole``), is treated as free text as a whole."""
+    does not parse, or only its beginning (not ``whole``), is treated as free text as a whole. ``keys``: the only
+    keys ``keyed`` answers for, where they are known (JSON then skips the call for every other key)."""
     found = parsed(content_type, text, whole)
     if found is None:
         return free(text)
     codec, tree = found
-    return codec.dump(codec.rewrite(tree, keyed, free))
+    return codec.dump(codec.rewrite(tree, keyed, free, keys))
 
 
 def pretty(content_type: str, text: str) -> str:

@@ -92,7 +92,7 @@ class Pseudonymiser:
         return [v for v in self._known if len(v) >= MIN_SCANNED]
 
     def text(self, value: str) -> str:
-        if not self.enabled or not value:
+        if not self.enabled or len(value) < MIN_LEARNED:  # nothing shorter is learned or replaced (most values)
             return value
         for raw, pseudonym in self._other_values.items():  # few or none: values that are not all digits
             if raw in value:
@@ -123,7 +123,7 @@ class Pseudonymiser:
             return text
         from conformance.codecs import rewrite_text
 
-        return rewrite_text(content_type, text, self.keyed, self.text, whole)
+        return rewrite_text(content_type, text, self.keyed, self.text, whole, keys=self.key_kinds)
 
     def learn_body(self, text: str, content_type: str = "", whole: bool = True) -> None:
         """Remember the personal values under known keys of a body (JSON or XML; other bodies, and the beginning
@@ -133,7 +133,7 @@ class Pseudonymiser:
         found = parsed(content_type, text, whole) if text else None
         if found is not None:
             codec, tree = found
-            self.learn_pairs(codec.leaves(tree))
+            self.learn_pairs(codec.keyed_leaves(tree, self.key_kinds))
 
 
 def _standalone(m: re.Match[str]) -> bool:

@@ -194,3 +194,48 @@ def test_a_pseudonym_is_the_salted_hmac_of_kind_and_value_however_often_it_is_as
     monkeypatch.setattr(conformance.privacy, "PSEUDONYMS_KEPT", 2)  # the remembered ones are let go when full
     assert [pseudo.pseudonym(k, v) for k, v in asked * 2] == [hmac_of(k, v) for k, v in asked * 2]
     assert Pseudonymiser(salt=b"t" * 16).pseudonym("fnr", "01019012345") != hmac_of("fnr", "01019012345")
+
+
+def _random_json(rng, depth: int = 0):
+    """A JSON value with personal keys at every depth, lists of scalars under them, and every scalar type."""
+    from reportkit import FNR, KID, KONTO
+
+    scalars = [FNR, KONTO, KID, f"id {FNR}", f"x{FNR}", "12345", 7, 70213997155, 2.5, True, False, None, "", "aktiv"]
+    if depth > 3 or rng.random() < 0.3:
+        return rng.choice(scalars)
+    if rng.random() < 0.3:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    keys = ["skyldner", "kontonummer", "kidnummer", "trekkid", "tekst", "liste", "personidentifikator"]
+    return {rng.choice(keys): _random_json(rng, depth + 1) for _ in range(rng.randint(0, 4))}
+
+
+def _leaves(tree, key=""):
+    """Every scalar with the key it is under, the walk the codec's keyed_leaves and rewrite must agree with."""
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            yield from _leaves(v, k)
+    elif isinstance(tree, list):
+        for v in tree:
+            yield from _leaves(v, key)
+    elif tree is not None and not isinstance(tree, bool):
+        yield key, str(tree)
+
+
+def test_the_json_walks_answer_what_a_walk_over_every_leaf_answers():
+    """keyed_leaves is every leaf filtered by key, in order; rewrite told the personal keys gives what it gives when
+    it asks ``keyed`` about every key: on random documents with personal values at every depth."""
+    import json
+    import random
+
+    from conformance.codecs import JSON_CODEC
+    from conformance.privacy import KEY_KINDS, Pseudonymiser
+
+    rng = random.Random(11)
+    for _ in range(400):
+        tree = _random_json(rng)
+        assert JSON_CODEC.keyed_leaves(tree, KEY_KINDS) == [kv for kv in _leaves(tree) if kv[0] in KEY_KINDS]
+        told, asking = Pseudonymiser(salt=b"s" * 16), Pseudonymiser(salt=b"s" * 16)
+        told.learn_body(json.dumps(tree), "application/json")
+        asking.learn_pairs(_leaves(tree))
+        assert JSON_CODEC.rewrite(tree, told.keyed, told.text, told.key_kinds) == \
+            JSON_CODEC.rewrite(tree, asking.keyed, asking.text), tree
