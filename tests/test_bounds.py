@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
+from pathlib import Path
 
 import httpx
 import pytest
@@ -59,12 +60,15 @@ def test_the_breaker_answers_for_a_host_that_did_not_answer():
 
 
 def test_the_run_deadline_marks_the_rest_not_run_and_writes_the_report(tmp_path):
-    code, results, output = run_cli("run", "--org", "314961900", "--mock-size", "30000", "--max-body", "60M",
-                                    "--deadline", "3", "--no-pdf", "--lang", "en", "--out", str(tmp_path / "o"))
+    """A vendor's check that calls the API until it is stopped: the deadline ends it, on a machine of any speed."""
+    busy = Path(__file__).parent / "interrupt_example" / "test_busy_check.py"
+    code, results, output = run_cli("run", "--deadline", "2", "--no-pdf", "--lang", "en", "--out",
+                                    str(tmp_path / "o"), "--", str(busy))
     assert code == 5, output  # nothing failed, but required requirements were not run: incomplete
     assert results["verdict"] == "incomplete" and results["interruption"]["kind"] == "deadline"
     late = [c for c in results["checks"] if c["status"] == "not_run"]
     assert late and all("deadline" in c["message"] for c in late)
+    assert "ACME-BUSY" in results["interruption"]["not_run"]  # cut off by the deadline, not passed
     assert (tmp_path / "o" / "report.html").is_file() and "deadline" in output
 
 
