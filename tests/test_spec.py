@@ -190,17 +190,23 @@ def test_response_problems_follow_the_documented_responses(tmp_path, path, respo
         assert message.render("nb") != message.render("en")
 
 
-@pytest.mark.parametrize("openapi", ["3.1", "3.0"])
-def test_unknown_fields_are_the_same_with_the_closed_fast_path_and_without(openapi, tmp_path):
-    """jsonschema-rs with every object closed answers "nothing unknown" for a conforming item; anything else is
-    walked: the same paths with or without the wheel, for items with and without unknown fields."""
+def _two_loads(openapi: str, tmp_path):
+    """The bundled document as an OpenAPI ``openapi`` file, loaded twice (one to be run as without the wheel), and
+    the pointer of its Trekkpaalegg schema."""
     document = yaml.safe_load(load_spec().text)
     if openapi == "3.0":
         document["openapi"] = "3.0.3"
     path = tmp_path / "doc.json"
     path.write_text(json.dumps(document))
-    spec, walk_only = load_spec(path), load_spec(path)
-    pointer = spec.component("Trekkpaalegg")
+    spec = load_spec(path)
+    return spec, load_spec(path), spec.component("Trekkpaalegg")
+
+
+@pytest.mark.parametrize("openapi", ["3.1", "3.0"])
+def test_unknown_fields_are_the_same_with_the_closed_fast_path_and_without(openapi, tmp_path):
+    """jsonschema-rs with every object closed answers "nothing unknown" for a conforming item; anything else is
+    walked: the same paths with or without the wheel, for items with and without unknown fields."""
+    spec, walk_only, pointer = _two_loads(openapi, tmp_path)
     assert spec._closed(pointer) is not None  # the wheel is installed here and the document can be closed
     assert all(spec._closed(pointer).is_valid(i) for i in all_examples())  # conforming items: answered fast
     walk_only._closed_cache[pointer] = None  # as without the wheel
@@ -218,13 +224,7 @@ def test_unknown_fields_are_the_same_with_the_closed_fast_path_and_without(opena
 def test_review_is_problems_and_unknown_fields_in_one(openapi, tmp_path):
     """review() answers what problems() and unknown_fields() answer, for good items (one closed-validator call),
     items with unknown fields, invalid items and both at once, with and without the wheel."""
-    document = yaml.safe_load(load_spec().text)
-    if openapi == "3.0":
-        document["openapi"] = "3.0.3"
-    path = tmp_path / "doc.json"
-    path.write_text(json.dumps(document))
-    spec, walk_only = load_spec(path), load_spec(path)
-    pointer = spec.component("Trekkpaalegg")
+    spec, walk_only, pointer = _two_loads(openapi, tmp_path)
     walk_only._closed_cache[pointer] = walk_only._compiled[pointer] = None  # as without the wheel
     broken = copy.deepcopy(all_examples()[0])
     broken["trekkversjon"] = "1"
