@@ -69,16 +69,11 @@ class Pseudonymiser:
         return self.pseudonym(known, value)
 
     def learn(self, value: Any) -> None:
-        """Remember personal values found under known keys in a parsed JSON document."""
-        if isinstance(value, dict):
-            for k, v in value.items():
-                if k in self.key_kinds and isinstance(v, str | int) and str(v):
-                    self._remember(self.key_kinds[k], str(v))
-                else:
-                    self.learn(v)
-        elif isinstance(value, list):
-            for v in value:
-                self.learn(v)
+        """Remember personal values found under known keys in a parsed JSON document (the walk of
+        :meth:`learn_body`)."""
+        from conformance.codecs import JSON_CODEC
+
+        self.learn_pairs(JSON_CODEC.keyed_leaves(value, self.key_kinds))
 
     def learn_pairs(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Remember values given as (key, value), e.g. from an XML document's leaf elements."""
